@@ -1,0 +1,41 @@
+"""environment.yml and pyproject.toml pin the same packages at the same versions."""
+
+import re
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pyproject_pins():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    specs = project["dependencies"] + [s for group in project["optional-dependencies"].values() for s in group]
+    return dict(parse(s) for s in specs)
+
+
+def environment_pins():
+    pins = {}
+    for line in (ROOT / "environment.yml").read_text().splitlines():
+        match = re.match(r"\s+- ([A-Za-z0-9_.\-]+==\S+)\s*$", line)
+        if match:
+            name, version = parse(match.group(1))
+            pins[name] = version
+    return pins
+
+
+def parse(spec):
+    name, _, version = spec.partition("==")
+    assert version, f"{spec!r} is not pinned with =="
+    return re.sub(r"[-_.]+", "-", name).lower(), version
+
+
+def test_same_packages_same_versions():
+    ours, theirs = pyproject_pins(), environment_pins()
+    assert ours == theirs, (
+        f"only in pyproject.toml: {sorted(set(ours) - set(theirs))}; "
+        f"only in environment.yml: {sorted(set(theirs) - set(ours))}; "
+        f"different versions: {sorted(k for k in set(ours) & set(theirs) if ours[k] != theirs[k])}")
+
+
+def test_every_dependency_is_pinned():
+    assert len(pyproject_pins()) >= 15

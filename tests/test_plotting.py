@@ -1,0 +1,42 @@
+"""The plotting helpers draw what they say on tensors and arrays alike."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pytest
+import torch
+
+from utils import plotting
+
+
+def test_signed_map_is_centred_on_zero():
+    m = torch.zeros(1, 3, 8, 8)
+    m[0, 0, 0, 0], m[0, 1, 1, 1] = 5.0, -1.0
+    ax = plotting.show_signed_map(m, percentile=100)
+    low, high = ax.images[0].get_clim()
+    assert low == -high == -5.0
+
+
+def test_channel_reduction():
+    a = np.ones((3, 4, 4))
+    assert plotting.to_numpy_map(a, "sum")[0, 0] == 3
+    assert plotting.to_numpy_map(-a, "abs")[0, 0] == 3
+    with pytest.raises(ValueError, match="reduce"):
+        plotting.to_numpy_map(a, "max")
+    with pytest.raises(ValueError, match="cannot draw"):
+        plotting.to_numpy_map(np.ones(5))
+
+
+def test_overlay_stretches_a_small_cam_over_the_image():
+    image = torch.rand(3, 224, 224) * 2 - 1
+    ax = plotting.show_heatmap_overlay(image, torch.rand(7, 7))
+    assert ax.images[1].get_extent() == [-0.5, 223.5, 223.5, -0.5]
+
+
+def test_grid_has_one_panel_per_map_and_the_input():
+    fig = plotting.show_grid({"a": torch.rand(28, 28), "b": torch.rand(28, 28)}, image=torch.rand(1, 28, 28),
+                             ncols=2, kind="heatmap")
+    drawn = [ax for ax in fig.axes if ax.images]
+    assert [ax.get_title() for ax in drawn] == ["input", "a", "b"]

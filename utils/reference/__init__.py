@@ -1,0 +1,33 @@
+"""The answer key: reference implementations of every method the course teaches.
+
+Every function takes ``(model, x, target, ...)`` with ``x`` a batch (N, C, H, W)
+and ``target`` an int or N ints, leaves the model as it found it (mode, hooks,
+parameter gradients) and never modifies ``x``.
+"""
+
+from .baselines import BASELINE_KINDS, make_baseline
+from .cam import cam
+from .complexity import METHOD_NAMES, cost_multipliers, count_flops_forward
+from .gradcam import gradcam
+from .gradcam_plusplus import gradcam_plusplus
+from .gradient_x_input import gradient_x_input
+from .integrated_gradients import RULES, integrated_gradients, quadrature
+from .smoothgrad import smoothgrad
+from .vanilla_gradients import vanilla_gradients
+
+__all__ = [
+    "BASELINE_KINDS",
+    "METHOD_NAMES",
+    "RULES",
+    "cam",
+    "cost_multipliers",
+    "count_flops_forward",
+    "gradcam",
+    "gradcam_plusplus",
+    "gradient_x_input",
+    "integrated_gradients",
+    "make_baseline",
+    "quadrature",
+    "smoothgrad",
+    "vanilla_gradients",
+]

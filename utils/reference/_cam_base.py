@@ -1,0 +1,51 @@
+"""What every method of the CAM family shares: the layer's activations A, the
+gradients ∂y_c/∂A, and the final map ReLU(Σ_k w_k A^k). A variant only says how
+it weights the channels (compare pytorch-grad-cam's ``get_cam_weights``)."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+
+from ._gradients import forward_logits, target_logits
+from ._hooks import capture_output, single_output
+from ._maps import finalise_map, weighted_sum
+from ._model_state import evaluating
+from ._validation import check_call, resolve_layer
+
+# weights(model, activations, gradients, targets) -> (N, K)
+ChannelWeighting = Callable[..., torch.Tensor]
+
+
+def layer_activations_and_gradients(model, x, targets, layer, *, need_gradients: bool = True):
+    """Run the model once; return (A, ∂Σ_n y_n/∂A or None), both (N, K, H', W')."""
+    with capture_output(layer) as outputs:
+        if not need_gradients:
+            with torch.no_grad():
+                target_logits(forward_logits(model, x.detach()), targets)
+            return single_output(outputs, layer).detach(), None
+        inputs = x.detach().requires_grad_(True)  # so that A is in the graph even with frozen weights
+        with torch.enable_grad():
+            scores = target_logits(forward_logits(model, inputs), targets)
+            activations = single_output(outputs, layer)
+            (gradients,) = torch.autograd.grad(scores.sum(), activations)
+    return activations.detach(), gradients
+
+
+def class_activation_map(
+    model, x, target, layer, weighting: ChannelWeighting, *, need_gradients: bool = True,
+    upsample: bool = False, relu: bool = True, normalise: bool = True,
+) -> torch.Tensor:
+    """L = ReLU(Σ_k w_k A^k) with w from ``weighting``, min-max normalised per image.
+
+    Returns (N, H', W'), or (N, H, W) with ``upsample=True``.
+    """
+    targets = check_call(model, x, target)
+    layer = resolve_layer(model, layer)
+    with evaluating(model):
+        activations, gradients = layer_activations_and_gradients(
+            model, x, targets, layer, need_gradients=need_gradients)
+        weights = weighting(model, activations, gradients, targets)
+    raw = weighted_sum(activations, weights.to(activations.dtype))
+    return finalise_map(raw, x.shape[-2:], relu=relu, upsample=upsample, normalise=normalise)
