@@ -40,3 +40,10 @@ def test_grid_has_one_panel_per_map_and_the_input():
                              ncols=2, kind="heatmap")
     drawn = [ax for ax in fig.axes if ax.images]
     assert [ax.get_title() for ax in drawn] == ["input", "a", "b"]
+
+
+def test_magnitude_map_starts_at_zero():
+    m = -torch.ones(3, 8, 8)
+    m[0, 0, 0] = -4.0
+    ax = plotting.show_magnitude_map(m, percentile=100)
+    assert ax.images[0].get_clim() == (0.0, 6.0)

@@ -66,6 +66,19 @@ def show_signed_map(attribution, ax=None, title: str | None = None, reduce: str 
     return ax
 
 
+def show_magnitude_map(attribution, ax=None, title: str | None = None, percentile: float = 99.5,
+                       cmap: str = "Reds", colorbar: bool = True):
+    """|map| summed over channels, from 0 (white) to the ``percentile`` of its values."""
+    ax = ax or plt.gca()
+    m = to_numpy_map(attribution, "abs")
+    limit = float(np.percentile(m, percentile)) or float(m.max()) or 1.0
+    shown = ax.imshow(m, cmap=cmap, vmin=0, vmax=limit)
+    if colorbar:
+        plt.colorbar(shown, ax=ax, fraction=0.046, pad=0.04)
+    _finish(ax, title)
+    return ax
+
+
 def show_heatmap_overlay(image, heatmap, ax=None, title: str | None = None, alpha: float = 0.5,
                          cmap: str = "jet"):
     """A [0, 1] heatmap (e.g. a CAM of any resolution) over the image, stretched to fit it."""

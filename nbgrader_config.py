@@ -1,0 +1,35 @@
+"""nbgrader configuration for the course; nbgrader's commands read it from the repository root.
+
+    nbgrader generate_assignment 01_vanilla_gradients   # solutions/ -> course/
+    nbgrader autograde 01_vanilla_gradients             # submitted/ -> autograded/
+"""
+
+from pathlib import Path
+
+c = get_config()  # noqa: F821  (provided by nbgrader)
+
+ROOT = Path(__file__).resolve().parent
+
+c.CourseDirectory.root = str(ROOT)
+c.CourseDirectory.course_id = "xai-gradients"
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "course"
+c.CourseDirectory.db_url = f"sqlite:///{ROOT / 'gradebook.db'}"
+
+# The student release keeps nothing from the previous run and never leaks outputs.
+c.GenerateAssignment.create_assignment = True
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+
+# Autograding.
+# Deleted or altered test cells are put back from the gradebook (nbgrader only does
+# this when told to).
+c.OverwriteCells.add_missing_cells = True
+# The slowest hidden test cell takes ~15 s on a 2-core CPU; 120 s leaves room for a
+# loaded machine. A cell that runs longer (an infinite loop) is interrupted, scores
+# 0, and the rest of the notebook is still graded.
+c.Execute.timeout = 120
+c.Execute.interrupt_on_timeout = True
+# nbgrader scores 0 any test cell with output on stderr; a correct solution that
+# emits a warning (PyTorch and Captum do) must keep its marks. Errors are separate
+# outputs and still fail the cell.
+c.IgnorePattern.pattern = r"[\s\S]"

@@ -1,0 +1,113 @@
+"""Stage 01's hidden checks: full marks for a correct solution, none for the typical mistakes or for cheating."""
+
+import numpy as np
+import pytest
+import torch
+
+from utils.grading import stage01
+
+
+def correct(model, input_tensor, target_class):
+    model.eval()
+    x = input_tensor.clone().detach().requires_grad_(True)
+    model(x)[0, target_class].backward()
+    return x.grad.numpy()  # NumPy output, with the batch dimension: accepted
+
+
+def correct_without_batch_dim(model, input_tensor, target_class):
+    return torch.as_tensor(correct(model, input_tensor, target_class))[0].float()
+
+
+def absolute_values(model, input_tensor, target_class):
+    return np.abs(correct(model, input_tensor, target_class))
+
+
+def softmax_probability(model, input_tensor, target_class):
+    model.eval()
+    x = input_tensor.clone().requires_grad_(True)
+    model(x).softmax(1)[0, target_class].backward()
+    return x.grad
+
+
+def forgets_eval(model, input_tensor, target_class):
+    x = input_tensor.clone().requires_grad_(True)
+    model(x)[0, target_class].backward()
+    return x.grad
+
+
+def predicted_class(model, input_tensor, target_class):
+    model.eval()
+    with torch.no_grad():
+        predicted = int(model(input_tensor).argmax())
+    return correct(model, input_tensor, predicted)
+
+
+def calls_the_answer_key(model, input_tensor, target_class):
+    from utils.reference import vanilla_gradients
+
+    return vanilla_gradients(model, input_tensor, target_class)
+
+
+def calls_captum(model, input_tensor, target_class):
+    from captum.attr import Saliency
+
+    model.eval()
+    return Saliency(model).attribute(input_tensor, target=target_class, abs=False)
+
+
+def leaves_a_hook(model, input_tensor, target_class):
+    model.register_forward_hook(lambda *args: None)
+    return correct(model, input_tensor, target_class)
+
+
+def mutates_the_model(model, input_tensor, target_class):
+    with torch.no_grad():
+        next(model.parameters()).mul_(1.0001)
+    return correct(model, input_tensor, target_class)
+
+
+def mutates_the_input(model, input_tensor, target_class):
+    result = correct(model, input_tensor, target_class)
+    input_tensor.mul_(0)
+    return result
+
+
+CHECKS = [stage01.check_vanilla_gradients_imagenet, stage01.check_vanilla_gradients_mnist]
+
+
+@pytest.mark.parametrize("solution", [correct, correct_without_batch_dim])
+@pytest.mark.parametrize("check", CHECKS)
+def test_correct_solutions_pass(check, solution):
+    solution.__name__ = "vanilla_gradients"
+    check(solution)
+
+
+@pytest.mark.parametrize("mistake, message", [
+    (absolute_values, "differs"), (softmax_probability, "differs"), (predicted_class, "differs"),
+    (calls_the_answer_key, "answer key"), (calls_captum, "Captum"), (leaves_a_hook, "hook"),
+    (mutates_the_model, "changed the model"), (mutates_the_input, "modified its input"),
+])
+@pytest.mark.parametrize("check", CHECKS)
+def test_mistakes_fail(check, mistake, message):
+    with pytest.raises(AssertionError, match=message):
+        check(mistake)
+
+
+def test_forgetting_eval_fails_on_the_imagenet_model():
+    with pytest.raises(AssertionError, match="eval|differs"):
+        stage01.check_vanilla_gradients_imagenet(forgets_eval)
+
+
+def test_a_stub_fails():
+    def stub(model, input_tensor, target_class):
+        raise NotImplementedError()
+
+    for check in CHECKS:
+        with pytest.raises(AssertionError, match="not implemented"):
+            check(stub)
+
+
+def test_replaced_comparison_functions_fail(monkeypatch):
+    monkeypatch.setattr(np, "allclose", lambda *args, **kwargs: True)
+    with pytest.raises(AssertionError, match="numpy.allclose"):
+        stage01.check_vanilla_gradients_mnist(correct)
