@@ -33,3 +33,23 @@ c.Execute.interrupt_on_timeout = True
 # emits a warning (PyTorch and Captum do) must keep its marks. Errors are separate
 # outputs and still fail the cell.
 c.IgnorePattern.pattern = r"[\s\S]"
+# nbgrader's Execute gives up on a notebook whose kernel dies (os._exit, a memory
+# kill): this one scores the fatal cell 0 and grades the rest.
+c.Autograde.autograde_preprocessors = [
+    "utils.instructor.resilient_execute.ResilientExecute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+c.Autograde.create_student = True
+
+# Feedback shows each test's result and message, but neither the hidden tests'
+# code nor their tracebacks (nbgrader's default feedback shows both).
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "utils.instructor.feedback_filters.HideHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]

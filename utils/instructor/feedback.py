@@ -1,0 +1,19 @@
+"""HTML feedback per student and stage (nbgrader generate_feedback, hidden tests removed)."""
+
+from __future__ import annotations
+
+from .autograde import submissions
+from .nbgrader_cli import run_nbgrader
+from .paths import AUTOGRADED, FEEDBACK
+
+
+def generate_feedback(log=print) -> list:
+    made = []
+    for student, stage in submissions():
+        if not (AUTOGRADED / student / stage).exists():
+            log(f"{student} {stage}: not autograded, no feedback")
+            continue
+        run_nbgrader("generate_feedback", stage, "--student", student, "--force")
+        made.extend(sorted((FEEDBACK / student / stage).glob("*.html")))
+        log(f"{student} {stage}: feedback written")
+    return made

@@ -1,0 +1,53 @@
+"""Which stage a submitted notebook belongs to, from its content rather than its file name."""
+
+from __future__ import annotations
+
+import functools
+
+import nbformat
+
+from .paths import SOURCE, stages
+
+
+@functools.lru_cache(maxsize=1)
+def grade_ids_by_stage() -> dict[str, frozenset]:
+    ids = {}
+    for stage in stages():
+        nb = nbformat.read(SOURCE / stage / f"{stage}.ipynb", 4)
+        ids[stage] = frozenset(c.metadata["nbgrader"]["grade_id"] for c in nb.cells
+                               if c.metadata.get("nbgrader", {}).get("grade_id"))
+    return ids
+
+
+class UnreadableNotebook(ValueError):
+    """A file that is not a notebook nbgrader can grade; the message says why."""
+
+
+def read_submission(path) -> nbformat.NotebookNode:
+    """Read and validate a submitted notebook, upgrading old nbformat versions to 4."""
+    try:
+        nb = nbformat.read(str(path), as_version=4)
+    except Exception as error:  # JSON errors, unknown nbformat, missing keys
+        raise UnreadableNotebook(f"{path.name} is not a readable Jupyter notebook "
+                                 f"({error.__class__.__name__}: {str(error)[:200]})") from None
+    try:
+        nbformat.validate(nb)
+    except nbformat.ValidationError as error:
+        raise UnreadableNotebook(f"{path.name} is not a valid notebook: {error.message[:200]}") from None
+    return nb
+
+
+def identify_stage(nb, file_name: str = "") -> str:
+    """The stage whose grade ids the notebook shares most; the file name breaks ties or absence."""
+    present = {c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells} - {None}
+    scores = {stage: len(present & ids) for stage, ids in grade_ids_by_stage().items()}
+    best = max(scores.values(), default=0)
+    if best > 0:
+        winners = [s for s, n in scores.items() if n == best]
+        named = [s for s in winners if s in file_name]
+        return (named or winners)[0]
+    named = [s for s in grade_ids_by_stage() if s in file_name]
+    if named:
+        return named[0]
+    raise UnreadableNotebook(f"{file_name or 'a notebook'} has none of the course's graded cells and its name "
+                             "matches no stage (e.g. 03_integrated_gradients.ipynb)")
