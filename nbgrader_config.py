@@ -32,6 +32,7 @@ c.Execute.interrupt_on_timeout = True
 # nbgrader scores 0 any test cell with output on stderr; a correct solution that
 # emits a warning (PyTorch and Captum do) must keep its marks. Errors are separate
 # outputs and still fail the cell.
+c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"[\s\S]"
 # nbgrader's Execute gives up on a notebook whose kernel dies (os._exit, a memory
 # kill): this one scores the fatal cell 0 and grades the rest.

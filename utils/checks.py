@@ -13,6 +13,7 @@ read-only cell); the graders use that record to notice if any were replaced.
 from __future__ import annotations
 
 import builtins
+import importlib
 import math
 
 import numpy as np
@@ -118,10 +119,41 @@ def check_heatmap(value, expected_shape, name: str = "your function") -> torch.T
     return tensor
 
 
+def _resolve(dotted: str):
+    module_name, _, attribute = dotted.rpartition(".")
+    return getattr(importlib.import_module(module_name), attribute)
+
+
+def replaced_functions() -> list[str]:
+    """Comparison functions and builtins that are no longer the ones recorded at import."""
+    return [name for name, original in _PRISTINE.items() if _resolve(name) is not original]
+
+
+def hook_count(model: torch.nn.Module) -> int:
+    """Forward, forward-pre, backward and backward-pre hooks on every module of ``model``."""
+    names = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks")
+    return sum(len(getattr(m, n, {})) for m in model.modules() for n in names)
+
+
 def run_exercise(function, *args, **kwargs):
-    """Call a student's function; an untouched stub gives a clear message instead of a traceback."""
+    """Call a student's function; an untouched stub gives a clear message instead of a traceback.
+
+    Also fails, with a message, when the call left a hook on a model it was given
+    or when the notebook replaced a comparison function the checks rely on.
+    """
+    name = getattr(function, "__name__", "your function")
+    models = [a for a in (*args, *kwargs.values()) if isinstance(a, torch.nn.Module)]
+    hooks = [hook_count(m) for m in models]
     try:
-        return function(*args, **kwargs)
+        result = function(*args, **kwargs)
     except NotImplementedError:
-        raise ExerciseNotDone(f"{function.__name__} is not implemented yet: replace "
+        raise ExerciseNotDone(f"{name} is not implemented yet: replace "
                               "`raise NotImplementedError()` with your code.") from None
+    if [hook_count(m) for m in models] != hooks:
+        raise AssertionError(f"{name} left a hook on the model; remove every hook you register "
+                             "(handle.remove()), ideally in a `finally:` block.")
+    replaced = replaced_functions()
+    if replaced:
+        raise AssertionError(f"this notebook replaced {', '.join(replaced)}; the checks need the originals. "
+                             "Remove the code that reassigns them and restart the kernel.")
+    return result

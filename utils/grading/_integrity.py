@@ -11,11 +11,6 @@ import torch
 from utils import checks
 
 
-def _resolve(dotted: str):
-    module_name, _, attribute = dotted.rpartition(".")
-    return getattr(importlib.import_module(module_name), attribute)
-
-
 def _looks_original(dotted: str, obj) -> bool:
     """For when no record was taken before student code ran: where the object comes from."""
     package = dotted.split(".")[0]
@@ -33,8 +28,9 @@ def _looks_original(dotted: str, obj) -> bool:
 
 def replaced_functions() -> list[str]:
     """Names of the comparison functions and builtins that are not the originals."""
-    return [name for name, original in checks._PRISTINE.items()
-            if _resolve(name) is not original or not _looks_original(name, original)]
+    replaced = checks.replaced_functions()
+    return replaced + [name for name, original in checks._PRISTINE.items()
+                       if name not in replaced and not _looks_original(name, original)]
 
 
 def relative_error(actual: torch.Tensor, expected: torch.Tensor) -> float:
