@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install lab test bench
+.PHONY: install lab test bench complexity-table release student-bundle collect autograde grades feedback demo-class bench-grading
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,10 +21,51 @@ install: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=course
 
-## test: run the whole test suite
+## test: run the whole test suite (unit tests, grading round trips, and nbval on every solution notebook)
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest tests solutions --nbval-lax --nbval-cell-timeout=120
 
 ## bench: time the reference IG against Captum and the seeds' loops (prints figures)
 bench: $(STAMP)
 	$(BIN)/python -m utils.bench
+
+## complexity-table: estimated vs measured cost of each method, ResNet-50 at 224 (the README's table)
+complexity-table: $(STAMP)
+	$(BIN)/python -m utils.explorer.complexity_table
+
+# ---- Instructors: the term's workflow (see the README's instructor section) ----
+JOBS ?= 1
+INSTRUCTOR := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m utils.instructor
+
+## release: regenerate the student release course/ from solutions/
+release: $(STAMP)
+	$(INSTRUCTOR) release
+
+## student-bundle: dist/xai-course-student.tar.gz for students (no answer key, no hidden tests)
+student-bundle: $(STAMP)
+	$(INSTRUCTOR) student-bundle
+
+## collect SUBMISSIONS=path: take a folder of submitted notebooks or zips into submitted/
+collect: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make collect SUBMISSIONS=<folder of submissions>"; exit 2; }
+	$(INSTRUCTOR) collect "$(SUBMISSIONS)"
+
+## autograde [JOBS=n]: autograde every collected submission, n notebooks at once (progress shown)
+autograde: $(STAMP)
+	$(INSTRUCTOR) autograde --jobs $(JOBS)
+
+## grades: export grades.csv, one row per student, per assignment and total
+grades: $(STAMP)
+	$(INSTRUCTOR) grades
+
+## feedback: HTML feedback per student in feedback/ (hidden tests not shown)
+feedback: $(STAMP)
+	$(INSTRUCTOR) feedback
+
+## demo-class: a sample class (one submission of each kind: correct, wrong, broken, hostile) with expected scores, in demo_class/
+demo-class: $(STAMP)
+	$(INSTRUCTOR) demo-class --out demo_class
+
+## bench-grading: seconds to autograde one student's seven notebooks and a class of 20
+bench-grading: $(STAMP)
+	$(BIN)/python -m utils.instructor.bench_grading

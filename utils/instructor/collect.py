@@ -27,10 +27,11 @@ from pathlib import Path
 
 import nbformat
 
-from .identify import UnreadableNotebook, identify_stage, read_submission
-from .paths import AUTOGRADED, FEEDBACK, SUBMITTED
+from .identify import UnreadableNotebook, edited_readonly_cells, identify_stage, read_submission
+from .paths import Course
 
 LMS_NAME = re.compile(r".*_(?P<student>[A-Za-z0-9\-]+)_attempt_(?P<timestamp>[0-9\-]+)_(?P<file>.+)$")
+IGNORED_SUFFIXES = {".csv", ".md", ".txt"}  # class lists and notes next to the submissions
 STUDENT_ID = re.compile(r"^[A-Za-z0-9_\-.]+$")
 
 
@@ -45,11 +46,14 @@ class Candidate:
 class CollectReport:
     collected: dict = field(default_factory=dict)   # (student, stage) -> source file
     problems: list = field(default_factory=list)    # (student, file, reason)
+    edited: dict = field(default_factory=dict)      # (student, stage) -> read-only grade ids changed or deleted
 
     def summary(self) -> str:
         lines = [f"collected {len(self.collected)} notebook(s) from "
                  f"{len({s for s, _ in self.collected})} student(s)"]
         lines += [f"  PROBLEM {student}: {reason}" for student, _, reason in self.problems]
+        lines += [f"  NOTICE {student} {stage}: read-only cells edited or deleted: {', '.join(ids)} "
+                  "(restored from the gradebook when grading)" for (student, stage), ids in self.edited.items()]
         return "\n".join(lines)
 
 
@@ -66,7 +70,7 @@ def _timestamp(path: Path, stamp: str | None) -> dt.datetime:
 def _candidates(submissions: Path, unpack_dir: Path, report: CollectReport) -> list[Candidate]:
     found = []
     for entry in sorted(submissions.iterdir()):
-        if entry.name.startswith("."):
+        if entry.name.startswith(".") or entry.suffix in IGNORED_SUFFIXES:
             continue
         match = LMS_NAME.match(entry.name)
         if entry.is_file() and match:
@@ -98,8 +102,7 @@ def _from_zip(archive: Path, student: str, unpack_dir: Path, report: CollectRepo
     return [Candidate(student, target / m, times[m]) for m in members]
 
 
-def collect(submissions, submitted_dir: Path = SUBMITTED, autograded_dir: Path = AUTOGRADED,
-            feedback_dir: Path = FEEDBACK, log=print) -> CollectReport:
+def collect(submissions, course: Course = Course(), log=print) -> CollectReport:
     submissions = Path(submissions)
     if not submissions.is_dir():
         raise FileNotFoundError(f"no folder {submissions}: pass SUBMISSIONS=<folder of submissions>.")
@@ -121,13 +124,27 @@ def collect(submissions, submitted_dir: Path = SUBMITTED, autograded_dir: Path =
             if key not in latest or candidate.timestamp >= latest[key][0].timestamp:
                 latest[key] = (candidate, nb)
         for (student, stage), (candidate, nb) in sorted(latest.items()):
-            for old in (submitted_dir / student / stage, autograded_dir / student / stage,
-                        feedback_dir / student / stage):
+            for old in (course.submitted / student / stage, course.autograded / student / stage,
+                        course.feedback / student / stage):
                 shutil.rmtree(old, ignore_errors=True)
-            destination = submitted_dir / student / stage
+            destination = course.submitted / student / stage
             destination.mkdir(parents=True)
             nbformat.write(nb, str(destination / f"{stage}.ipynb"))
             (destination / "timestamp.txt").write_text(candidate.timestamp.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
             report.collected[(student, stage)] = str(candidate.path.name)
+            edited = edited_readonly_cells(nb, stage)
+            if edited:
+                report.edited[(student, stage)] = edited
+    _enrol(course, {c for c, _ in report.collected} | {s for s, _, _ in report.problems})
     log(report.summary())
     return report
+
+
+def _enrol(course: Course, students: set) -> None:
+    """Every student who handed in anything is in the gradebook, so one whose files
+    could not be read still gets a row (with 0) in the grade CSV instead of vanishing."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(course.db_url) as gradebook:
+        for student in sorted(s for s in students if STUDENT_ID.match(s)):
+            gradebook.update_or_create_student(student)

@@ -5,19 +5,18 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from .paths import GRADEBOOK, GRADES_CSV, stages
+from .paths import Course, stages
 
 
-def grade_table(db_url: str | None = None) -> list[dict]:
+def grade_table(course: Course = Course()) -> list[dict]:
     """Scores from the gradebook (autograded points plus any manual grades given so far).
 
     A stage a student did not hand in, or that could not be graded, counts 0.
     """
     from nbgrader.api import Gradebook, MissingEntry
 
-    url = db_url or f"sqlite:///{GRADEBOOK}"
     rows = []
-    with Gradebook(url) as gradebook:
+    with Gradebook(course.db_url) as gradebook:
         names = [s for s in stages() if s in {a.name for a in gradebook.assignments}]
         for student in sorted(gradebook.students, key=lambda s: s.id):
             row = {"student_id": student.id}
@@ -35,8 +34,9 @@ def grade_table(db_url: str | None = None) -> list[dict]:
     return rows + [maximum]
 
 
-def export_grades(path: Path = GRADES_CSV, db_url: str | None = None, log=print) -> Path:
-    rows = grade_table(db_url)
+def export_grades(course: Course = Course(), path: Path | None = None, log=print) -> Path:
+    path = Path(path) if path else course.grades_csv
+    rows = grade_table(course)
     with open(path, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[-1]))
         writer.writeheader()

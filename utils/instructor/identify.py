@@ -51,3 +51,26 @@ def identify_stage(nb, file_name: str = "") -> str:
         return named[0]
     raise UnreadableNotebook(f"{file_name or 'a notebook'} has none of the course's graded cells and its name "
                              "matches no stage (e.g. 03_integrated_gradients.ipynb)")
+
+
+@functools.lru_cache(maxsize=None)
+def _released_checksums(stage: str) -> dict:
+    from .paths import RELEASE
+
+    nb = nbformat.read(RELEASE / stage / f"{stage}.ipynb", 4)
+    return {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"].get("checksum")
+            for c in nb.cells if c.metadata.get("nbgrader", {}).get("locked")}
+
+
+def edited_readonly_cells(nb, stage: str) -> list[str]:
+    """Grade ids of read-only (locked) cells whose content differs from the release, and
+    of those deleted. nbgrader restores both from the gradebook when grading."""
+    from nbgrader.utils import compute_checksum
+
+    expected = _released_checksums(stage)
+    present = {}
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in expected:
+            present[grade_id] = compute_checksum(cell)
+    return sorted(g for g, checksum in expected.items() if present.get(g) != checksum)

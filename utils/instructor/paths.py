@@ -1,18 +1,62 @@
-"""Where the course keeps things (nbgrader's directories, relative to the repository root)."""
+"""Where the course keeps things: nbgrader's directories under a course root."""
 
+from __future__ import annotations
+
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "solutions"
 RELEASE = ROOT / "course"
-SUBMITTED = ROOT / "submitted"
-AUTOGRADED = ROOT / "autograded"
-FEEDBACK = ROOT / "feedback"
-GRADEBOOK = ROOT / "gradebook.db"
-GRADES_CSV = ROOT / "grades.csv"
-DIST = ROOT / "dist"
 
 
 def stages() -> list[str]:
     """The assignments, in order: every ``solutions/NN_name/NN_name.ipynb``."""
     return sorted(p.parent.name for p in SOURCE.glob("*/*.ipynb") if p.stem == p.parent.name)
+
+
+@dataclass(frozen=True)
+class Course:
+    """A grading workspace: nbgrader's submitted/, autograded/, feedback/ and gradebook under ``root``.
+
+    The default is the repository itself; tests and rehearsals use a scratch
+    root that links ``solutions`` to the repository's.
+    """
+
+    root: Path = ROOT
+
+    @property
+    def submitted(self) -> Path:
+        return self.root / "submitted"
+
+    @property
+    def autograded(self) -> Path:
+        return self.root / "autograded"
+
+    @property
+    def feedback(self) -> Path:
+        return self.root / "feedback"
+
+    @property
+    def gradebook(self) -> Path:
+        return self.root / "gradebook.db"
+
+    @property
+    def grades_csv(self) -> Path:
+        return self.root / "grades.csv"
+
+    @property
+    def db_url(self) -> str:
+        return f"sqlite:///{self.gradebook}"
+
+    def nbgrader_args(self) -> list[str]:
+        return [f"--CourseDirectory.root={self.root}", f"--CourseDirectory.db_url={self.db_url}"]
+
+    @classmethod
+    def scratch(cls, root: Path) -> "Course":
+        """A workspace in ``root`` that grades against this repository's solutions/."""
+        root = Path(root)
+        root.mkdir(parents=True, exist_ok=True)
+        if not (root / "solutions").exists():
+            (root / "solutions").symlink_to(SOURCE, target_is_directory=True)
+        return cls(root)
