@@ -1,0 +1,180 @@
+"""The grader survives a hostile class: real nbgrader runs, with the project's configuration.
+
+One sample class (``make demo-class``: one submission of each kind, all of stage 01)
+is collected and autograded once in a scratch workspace; the tests read what came
+out. The expected score of each kind is written down in utils/instructor/demo_class.py
+from the points of the test cells it should pass, so these tests check the grader,
+not the other way round.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import tarfile
+
+import pytest
+
+from utils.instructor.autograde import autograde_all
+from utils.instructor.bundle import build_student_bundle
+from utils.instructor.collect import collect
+from utils.instructor.demo_class import KINDS, STAGE, make_demo_class
+from utils.instructor.feedback import generate_feedback
+from utils.instructor.grades import export_grades
+from utils.instructor.paths import Course
+
+# Long enough for the slowest cell of stage 01 on a loaded 2-core machine, short
+# enough that the endless loop in one submission costs little.
+TIMEOUT = "--Execute.timeout=45"
+
+
+def student_of(kind: str) -> str:
+    return next(f"s{n + 1:02d}-{k.name.replace('_', '-')}" for n, k in enumerate(KINDS) if k.name == kind)
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory):
+    root = tmp_path_factory.mktemp("hostile_class")
+    course = Course.scratch(root / "course")
+    submissions = make_demo_class(root / "submissions", log=lambda *_: None)
+    report = collect(submissions, course, log=lambda *_: None)
+    results = autograde_all(course, extra_args=(TIMEOUT,), jobs=2, log=print)
+    grades = export_grades(course, log=lambda *_: None)
+    with open(grades) as handle:
+        scores = {row["student_id"]: row for row in csv.DictReader(handle)}
+    with open(submissions / "expected_scores.csv") as handle:
+        expected = {row["student_id"]: row for row in csv.DictReader(handle)}
+    return dict(course=course, report=report, results=results, scores=scores, expected=expected)
+
+
+@pytest.mark.parametrize("kind", [k.name for k in KINDS])
+def test_each_kind_of_submission_gets_its_expected_score(graded_class, kind):
+    """Cases 1, 3, 4, 5, 7, 8, 9, 11, 12: the stub scores 0, the solution full marks,
+    and each hostile or mistaken submission exactly the marks it earned."""
+    student = student_of(kind)
+    got = float(graded_class["scores"][student][STAGE])
+    want = float(graded_class["expected"][student][STAGE])
+    assert got == want, f"{kind}: scored {got}, expected {want} ({graded_class['expected'][student]['how']})"
+
+
+def test_the_solution_earns_every_automatic_point_and_the_stub_none(graded_class):
+    maximum_auto = float(graded_class["expected"][student_of("correct")][STAGE])
+    assert maximum_auto > 0
+    assert float(graded_class["scores"][student_of("stub")][STAGE]) == 0.0
+
+
+def test_every_student_has_a_row_even_when_nothing_could_be_graded(graded_class):
+    assert set(graded_class["scores"]) - {"(max)"} == set(graded_class["expected"])
+
+
+def test_unreadable_notebooks_are_reported_by_student_and_reason(graded_class):
+    """Case 6: invalid JSON and a wrong nbformat get a clear message; the batch goes on."""
+    problems = {student: reason for student, _, reason in graded_class["report"].problems}
+    assert "not JSON" in problems[student_of("invalid_json")] or "JSON" in problems[student_of("invalid_json")]
+    assert "nbformat" in problems[student_of("wrong_nbformat")]
+    graded = {r.student for r in graded_class["results"] if r.ok}
+    assert student_of("correct") in graded and len(graded) >= len(KINDS) - 2
+
+
+def test_edited_and_deleted_test_cells_are_noticed(graded_class):
+    """Case 5: the collect report names the read-only cells a student changed (they are restored when grading)."""
+    edited = graded_class["report"].edited
+    for kind in ("deleted_tests", "edited_tests"):
+        assert any(cell.startswith("test_vanilla_gradients") for cell in edited[(student_of(kind), STAGE)])
+    assert (student_of("correct"), STAGE) not in edited
+
+
+def test_a_renamed_file_is_recognised_by_its_content(graded_class):
+    assert graded_class["report"].collected[(student_of("correct_renamed"), STAGE)] == "my homework FINAL (2).ipynb"
+
+
+def test_the_later_submission_replaces_the_earlier(graded_class):
+    """Case 11: only the second try is kept; nothing of the first survives in submitted/."""
+    course = graded_class["course"]
+    student = student_of("resubmitted")
+    assert graded_class["report"].collected[(student, STAGE)] == "second try.ipynb"
+    kept = list((course.submitted / student).rglob("*.ipynb"))
+    assert kept == [course.submitted / student / STAGE / f"{STAGE}.ipynb"]
+    assert "raise NotImplementedError" not in kept[0].read_text().split('"grade_id": "vanilla_gradients"')[0][-2000:]
+
+
+def test_a_dead_kernel_is_reported_in_the_graded_notebook(graded_class):
+    """Case 4: the fatal cell carries an explanation; the cells before it kept their marks."""
+    course = graded_class["course"]
+    for kind in ("kills_kernel_on_mnist", "sigkill_on_mnist"):
+        text = (course.autograded / student_of(kind) / STAGE / f"{STAGE}.ipynb").read_text()
+        assert "KernelDied" in text, f"{kind}: no explanation of the dead kernel in the graded notebook"
+
+
+def test_an_endless_loop_is_interrupted_and_the_rest_graded(graded_class):
+    """Case 3."""
+    course = graded_class["course"]
+    text = (course.autograded / student_of("infinite_loop_after_def") / STAGE / f"{STAGE}.ipynb").read_text()
+    assert "CellTimeoutError" in text or "KeyboardInterrupt" in text or "timed out" in text.lower()
+
+
+def test_grading_twice_gives_identical_scores(graded_class):
+    """Case 10: seeds and eval mode make grading deterministic."""
+    course = graded_class["course"]
+    students = [student_of("correct"), student_of("no_eval"), student_of("softmax")]
+    for student in students:
+        autograde_all(course, only_student=student, extra_args=(TIMEOUT,), log=lambda *_: None)
+    regraded = export_grades(course, course.root / "regraded.csv", log=lambda *_: None)
+    with open(regraded) as handle:
+        again = {row["student_id"]: row for row in csv.DictReader(handle)}
+    for student in students:
+        assert again[student][STAGE] == graded_class["scores"][student][STAGE], student
+
+
+HIDDEN_CODE = re.compile(r"BEGIN HIDDEN TESTS|END HIDDEN TESTS|utils\.grading|from utils import grading|stage01\.check_")
+
+
+def test_feedback_shows_results_but_no_hidden_test(graded_class):
+    """Case 13 (feedback): each test's result and message, never the hidden tests' code."""
+    course = graded_class["course"]
+    made = generate_feedback(course, log=lambda *_: None)
+    assert made, "no feedback was written"
+    for page in made:
+        html = page.read_text()
+        assert not HIDDEN_CODE.search(html), f"{page} shows hidden test code"
+    softmax_page = course.feedback / student_of("softmax") / STAGE / f"{STAGE}.html"
+    html = softmax_page.read_text()
+    assert "test_vanilla_gradients_hidden_imagenet" in html
+    assert "a photo you have not seen" in html, "the feedback should carry the hidden test's message"
+
+
+ANSWER_KEY_IMPORT = re.compile(r"^\s*(from\s+utils(\.reference|\.grading|\s+import\s+(reference|grading))|"
+                               r"import\s+utils\.(reference|grading))", re.MULTILINE)
+
+
+def test_the_student_bundle_holds_no_answer_key(tmp_path):
+    """Case 13 (bundle): course, data and student utils only; nothing imports the answer key."""
+    archive = build_student_bundle(tmp_path, log=lambda *_: None)
+    with tarfile.open(archive) as tar:
+        names = tar.getnames()
+        texts = {m.name: tar.extractfile(m).read().decode("utf-8", "replace")
+                 for m in tar.getmembers() if m.isfile() and m.name.endswith((".py", ".ipynb", ".md", ".toml"))}
+    parts = {part for name in names for part in name.split("/")}
+    assert not parts & {"reference", "grading", "solutions", "instructor", "tests", "gradebook.db"}
+    assert any(name.endswith("course/01_vanilla_gradients/01_vanilla_gradients.ipynb") for name in names)
+    assert any(name.endswith("utils/checks.py") for name in names)
+    for name, text in texts.items():
+        assert "BEGIN HIDDEN TESTS" not in text and "BEGIN SOLUTION" not in text, name
+        assert not ANSWER_KEY_IMPORT.search(text), f"{name} imports the answer key"
+
+
+def test_the_student_bundle_runs_without_the_answer_key(tmp_path):
+    """The student-facing modules import from the unpacked bundle alone (no utils.reference next to them)."""
+    import subprocess
+    import sys
+
+    archive = build_student_bundle(tmp_path, log=lambda *_: None)
+    with tarfile.open(archive) as tar:
+        tar.extractall(tmp_path / "unpacked", filter="data")
+    (root,) = (tmp_path / "unpacked").iterdir()
+    probe = ("import sys, utils, utils.checks, utils.models, utils.data, utils.plotting, utils.explorer;"
+             "assert utils.__file__.startswith(sys.argv[1]), utils.__file__;"
+             "import importlib.util as u; assert u.find_spec('utils.reference') is None")
+    done = subprocess.run([sys.executable, "-c", probe, str(root)], cwd=root, capture_output=True, text=True,
+                          env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr[-2000:]
