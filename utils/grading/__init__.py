@@ -8,8 +8,8 @@ model or its inputs, or leaves hooks behind.
 """
 
 from ._compare import assert_equal_number, assert_matches
-from ._guards import call_student, fresh_model, run_watched, watched_sources
+from ._guards import call_function, call_student, fresh_model, run_watched, watched_sources
 from ._integrity import assert_untampered, relative_error, replaced_functions
 
-__all__ = ["assert_equal_number", "assert_matches", "assert_untampered", "call_student", "fresh_model",
+__all__ = ["assert_equal_number", "assert_matches", "assert_untampered", "call_function", "call_student", "fresh_model",
            "relative_error", "replaced_functions", "run_watched", "watched_sources"]

@@ -133,3 +133,25 @@ def fresh_model(kind: str, train_mode: bool = False) -> nn.Module:
         _PRISTINE_MODELS[kind] = loaders[kind]()
     model = copy.deepcopy(_PRISTINE_MODELS[kind])
     return model.train() if train_mode else model.eval()
+
+
+def call_function(function, *args, **kwargs):
+    """Call a student's function that takes no model (a baseline, a path, a cost table).
+
+    Fails like :func:`call_student` when it calls the answer key, the grader,
+    pytorch-grad-cam or Captum, or changes a tensor it was given (it receives copies).
+    """
+    name = getattr(function, "__name__", "your function")
+    given = [a.detach().clone() if isinstance(a, torch.Tensor) else a for a in args]
+    snapshots = [t.clone() for t in _tensors_in(given)]
+    try:
+        result, seen = run_watched(function, watched_sources(), *given, **kwargs)
+    except NotImplementedError:
+        raise ExerciseNotDone(f"{name} is not implemented yet.") from None
+    for label, qualname in seen.items():
+        raise AssertionError(f"{name} called {qualname} from {label}. This exercise asks you to write it yourself.")
+    for tensor, snapshot in zip(_tensors_in(given), snapshots):
+        if not torch.equal(tensor, snapshot):
+            raise AssertionError(f"{name} modified its input tensor in place; work on a copy "
+                                 "(x = input_tensor.clone()).")
+    return result
