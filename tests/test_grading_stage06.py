@@ -1,0 +1,178 @@
+"""Stage 06's hidden checks: correct CAM-family maps and SmoothGrad pass; the typical mistakes and cheating fail."""
+
+import numpy as np
+import pytest
+import torch
+
+from utils.grading import stage06
+
+
+def resolve(model, layer):
+    layer = model.cam_layer_name if layer is None else layer
+    return model.get_submodule(layer) if isinstance(layer, str) else layer
+
+
+def features(model, x, class_idx, layer=None, eval_mode=True, probability=False, keep_hook=False):
+    if eval_mode:
+        model.eval()
+    captured = []
+    handle = resolve(model, layer).register_forward_hook(lambda m, i, o: captured.append(o))
+    out = model(x.detach().requires_grad_(True))
+    score = (out.softmax(1) if probability else out)[0, class_idx]
+    g = torch.autograd.grad(score, captured[0])[0][0]
+    if not keep_hook:
+        handle.remove()
+    return captured[0].detach()[0], g
+
+
+def finish(raw, relu=True, normalise=True):
+    m = torch.relu(raw) if relu else raw
+    if not normalise:
+        return m
+    m = m - m.min()
+    return m / m.max() if m.max() > 0 else m
+
+
+def make(rule, relu=True, normalise=True, abs_gradients=False, predicted=False, numpy_output=False, **options):
+    def explain(model, x, class_idx, layer=None):
+        if predicted:
+            with torch.no_grad():
+                class_idx = int(model.eval()(x).argmax())
+        A, g = features(model, x, class_idx, layer, **options)
+        if abs_gradients:
+            g = g.abs()
+        if rule == "cam":
+            w = [m for m in model.modules() if isinstance(m, torch.nn.Linear)][-1].weight.detach()[class_idx]
+        elif rule == "gradcam":
+            w = g.mean(dim=(1, 2))
+        else:
+            d = 2 * g ** 2 + A.sum(dim=(1, 2), keepdim=True) * g ** 3
+            alpha = torch.where(d != 0, g ** 2 / torch.where(d != 0, d, torch.ones_like(d)), torch.zeros_like(d))
+            w = (alpha * torch.relu(g)).sum(dim=(1, 2))
+        out = finish(torch.einsum("k,khw->hw", w, A), relu, normalise)
+        return out.numpy()[None] if numpy_output else out
+
+    return explain
+
+
+CAM = [stage06.check_compute_cam_mnist, stage06.check_compute_cam_imagenet]
+GRADCAM = [stage06.check_compute_gradcam_mnist, stage06.check_compute_gradcam_imagenet]
+PLUSPLUS = [stage06.check_compute_gradcam_plusplus_mnist, stage06.check_compute_gradcam_plusplus_imagenet]
+
+
+@pytest.mark.parametrize("checks, rule", [(CAM, "cam"), (GRADCAM, "gradcam"), (PLUSPLUS, "plusplus")])
+@pytest.mark.parametrize("numpy_output", [False, True])
+def test_correct_maps_pass(checks, rule, numpy_output):
+    for check in checks:
+        check(make(rule, numpy_output=numpy_output))
+
+
+@pytest.mark.parametrize("checks, mistake", [
+    (CAM, make("cam", relu=False)), (CAM, make("cam", normalise=False)), (CAM, make("cam", predicted=True)),
+    (GRADCAM, make("gradcam", relu=False)), (GRADCAM, make("gradcam", abs_gradients=True)),
+    (GRADCAM, make("gradcam", predicted=True)), (GRADCAM, make("gradcam", probability=True)),
+    (PLUSPLUS, make("gradcam")), (PLUSPLUS, make("plusplus", relu=False)),
+    (PLUSPLUS, make("plusplus", normalise=False)),
+], ids=["CAM without ReLU", "CAM not normalised", "CAM predicted class", "Grad-CAM without ReLU",
+        "Grad-CAM absolute gradients", "Grad-CAM predicted class", "Grad-CAM softmax",
+        "plain Grad-CAM as Grad-CAM++", "Grad-CAM++ without ReLU", "Grad-CAM++ not normalised"])
+def test_typical_mistakes_fail(checks, mistake):
+    for check in checks:
+        with pytest.raises(AssertionError, match="differs|returned values|shape"):
+            check(mistake)
+
+
+def test_the_layer_before_the_activation_fails():
+    wrong = make("gradcam")
+
+    def before_activation(model, x, class_idx, layer=None):
+        return wrong(model, x, class_idx, "conv3" if layer is None else layer)
+
+    with pytest.raises(AssertionError, match="differs"):
+        stage06.check_compute_gradcam_mnist(before_activation)
+
+
+def test_train_mode_fails_on_the_imagenet_model():
+    with pytest.raises(AssertionError, match="differs|changed the model"):
+        stage06.check_compute_gradcam_imagenet(make("gradcam", eval_mode=False))
+
+
+def test_cheating_fails():
+    def calls_the_answer_key(model, x, class_idx, layer=None):
+        from utils.reference import gradcam
+
+        return gradcam(model, x, class_idx, layer=layer)[0]
+
+    def calls_pytorch_grad_cam(model, x, class_idx, layer=None):
+        from pytorch_grad_cam import GradCAM
+        from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+
+        with GradCAM(model=model.eval(), target_layers=[resolve(model, layer)]) as cam:
+            return cam(input_tensor=x, targets=[ClassifierOutputTarget(class_idx)])[0]
+
+    for cheat, message in ((calls_the_answer_key, "answer key"), (calls_pytorch_grad_cam, "pytorch-grad-cam"),
+                           (make("gradcam", keep_hook=True), "hook")):
+        with pytest.raises(AssertionError, match=message):
+            stage06.check_compute_gradcam_mnist(cheat)
+
+
+def smoothgrad(explain, model, x, class_idx, n_samples=25, noise_std=0.1):
+    results = [torch.as_tensor(explain(model, x + noise_std * torch.randn_like(x), class_idx))
+               for _ in range(n_samples)]
+    return torch.stack(results).mean(0).numpy()
+
+
+def make_smoothgrad(reduce="mean", noise=lambda x, s: s * torch.randn_like(x), fixed_n=None, pass_class=True,
+                    mutate=False):
+    def wrong(explain, model, x, class_idx, n_samples=25, noise_std=0.1):
+        n = fixed_n or n_samples
+        if mutate:
+            x += 0
+            x.add_(noise(x, noise_std))
+        results = [torch.as_tensor(explain(model, x + noise(x, noise_std), class_idx if pass_class else 0))
+                   for _ in range(n)]
+        stacked = torch.stack(results)
+        return stacked.sum(0) if reduce == "sum" else stacked.mean(0)
+
+    return wrong
+
+
+SMOOTHGRAD = [stage06.check_smoothgrad_mean, stage06.check_smoothgrad_defaults]
+
+
+@pytest.mark.parametrize("check", SMOOTHGRAD)
+def test_a_correct_smoothgrad_passes(check):
+    check(smoothgrad)
+
+
+@pytest.mark.parametrize("mistake", [
+    make_smoothgrad(reduce="sum"), make_smoothgrad(noise=lambda x, s: s ** 2 * torch.randn_like(x)),
+    make_smoothgrad(fixed_n=10), make_smoothgrad(noise=lambda x, s: torch.zeros_like(x)),
+    make_smoothgrad(pass_class=False), make_smoothgrad(mutate=True),
+    make_smoothgrad(noise=lambda x, s: s * torch.rand_like(x)),
+], ids=["sum", "variance as std", "ignores n_samples", "no noise", "class not passed", "mutates x",
+        "uniform noise with mean s/2"])
+def test_smoothgrad_mistakes_fail(mistake):
+    failures = 0
+    for check in SMOOTHGRAD:
+        try:
+            check(mistake)
+        except AssertionError:
+            failures += 1
+    assert failures >= 1
+
+
+def test_smoothgrad_mistakes_that_every_check_catches():
+    for mistake in (make_smoothgrad(reduce="sum"), make_smoothgrad(fixed_n=10), make_smoothgrad(pass_class=False)):
+        for check in SMOOTHGRAD:
+            with pytest.raises(AssertionError):
+                check(mistake)
+
+
+def test_stubs_fail():
+    def stub(*args, **kwargs):
+        raise NotImplementedError()
+
+    for check in CAM + GRADCAM + PLUSPLUS + SMOOTHGRAD:
+        with pytest.raises(AssertionError, match="not implemented"):
+            check(stub)
