@@ -1,0 +1,114 @@
+"""Stage 07's hidden checks: exact MACs and cost tables pass; the typical counting mistakes fail."""
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from utils.grading import stage07
+
+
+def make_counter(per_mac=1, linear=True, groups=True, input_size_everywhere=False, once_per_module=False,
+                 keep_hooks=False, numpy_int=False):
+    def count_flops_forward(model, in_ch, H, W):
+        total, seen = 0, set()
+
+        def hook(module, inputs, output):
+            nonlocal total
+            if once_per_module and module in seen:
+                return
+            seen.add(module)
+            if isinstance(module, nn.Conv2d):
+                k_h, k_w = module.kernel_size
+                g = module.groups if groups else 1
+                spatial = H * W if input_size_everywhere else output.shape[-2] * output.shape[-1]
+                total += module.in_channels // g * k_h * k_w * module.out_channels * spatial
+            elif linear:
+                total += module.in_features * output.numel()
+
+        handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+        model.eval()
+        with torch.no_grad():
+            model(torch.zeros(1, in_ch, H, W))
+        if not keep_hooks:
+            for h in handles:
+                h.remove()
+        return np.int64(per_mac * total) if numpy_int else per_mac * total
+
+    return count_flops_forward
+
+
+COUNT_CHECKS = [stage07.check_count_flops_forward_custom, stage07.check_count_flops_forward_models]
+
+
+@pytest.mark.parametrize("check", COUNT_CHECKS)
+@pytest.mark.parametrize("solution", [make_counter(), make_counter(numpy_int=True)], ids=["int", "numpy int"])
+def test_a_correct_count_passes(check, solution):
+    check(solution)
+
+
+@pytest.mark.parametrize("mistake", [
+    make_counter(per_mac=2), make_counter(linear=False), make_counter(groups=False),
+    make_counter(input_size_everywhere=True), make_counter(once_per_module=True),
+], ids=["2 FLOPs per MAC", "Linear forgotten", "groups ignored", "input size at every layer", "first call only"])
+def test_counting_mistakes_fail_on_the_unseen_network(mistake):
+    with pytest.raises(AssertionError, match="not the expected value"):
+        stage07.check_count_flops_forward_custom(mistake)
+
+
+@pytest.mark.parametrize("mistake", [make_counter(per_mac=2), make_counter(linear=False),
+                                     make_counter(groups=False), make_counter(input_size_everywhere=True)],
+                         ids=["2 FLOPs per MAC", "Linear forgotten", "groups ignored", "input size at every layer"])
+def test_counting_mistakes_fail_on_the_models(mistake):
+    with pytest.raises(AssertionError, match="not the expected value"):
+        stage07.check_count_flops_forward_models(mistake)
+
+
+def test_hooks_left_behind_fail():
+    with pytest.raises(AssertionError, match="hook"):
+        stage07.check_count_flops_forward_custom(make_counter(keep_hooks=True))
+
+
+def test_calling_the_answer_key_fails():
+    def calls_the_answer_key(model, in_ch, H, W):
+        from utils.reference import count_flops_forward
+
+        return count_flops_forward(model, in_ch, H, W)
+
+    with pytest.raises(AssertionError, match="answer key"):
+        stage07.check_count_flops_forward_custom(calls_the_answer_key)
+
+
+def cost_multipliers(steps, n_samples, backward=2, points=lambda s: s + 1, drop=None):
+    one = 1 + backward
+    ig = one * points(steps)
+    table = {"CAM": 1, "Grad-CAM": one, "Grad-CAM++": one, "Integrated Gradients": ig,
+             "SmoothGrad + IG": n_samples * ig, "SmoothGrad + Grad-CAM": one * n_samples,
+             "SmoothGrad + Grad-CAM++": one * n_samples}
+    table.pop(drop, None)
+    return table
+
+
+def test_a_correct_cost_table_passes():
+    stage07.check_cost_multipliers(cost_multipliers)
+    stage07.check_cost_multipliers(lambda steps, n_samples: {k: float(v) for k, v in cost_multipliers(steps, n_samples).items()})
+
+
+@pytest.mark.parametrize("mistake, message", [
+    (lambda s, n: cost_multipliers(s, n, backward=1), "not the expected value"),
+    (lambda s, n: cost_multipliers(s, n, points=lambda steps: steps), "not the expected value"),
+    (lambda s, n: cost_multipliers(s, n, drop="Grad-CAM++"), "missing keys"),
+    (lambda s, n: list(cost_multipliers(s, n).values()), "return a dict"),
+], ids=["backward = 1 forward", "steps instead of steps+1", "missing key", "a list"])
+def test_cost_table_mistakes_fail(mistake, message):
+    with pytest.raises(AssertionError, match=message):
+        stage07.check_cost_multipliers(mistake)
+
+
+def test_stubs_fail():
+    def stub(*args, **kwargs):
+        raise NotImplementedError()
+
+    for check in COUNT_CHECKS + [stage07.check_cost_multipliers]:
+        with pytest.raises(AssertionError, match="not implemented"):
+            check(stub)
