@@ -11,7 +11,8 @@ from .paths import ROOT
 INCLUDED = ["course", "data", "utils/__init__.py", "utils/checks.py", "utils/data.py", "utils/models.py",
             "utils/plotting.py", "utils/train_tiny.py", "utils/explorer", "pyproject.toml", "environment.yml"]
 #: Never shipped, even if a future edit of INCLUDED would pull them in.
-EXCLUDED_PARTS = {"reference", "grading", "instructor", "solutions", "tests", "__pycache__", ".ipynb_checkpoints"}
+EXCLUDED_PARTS = {"reference", "grading", "instructor", "solutions", "tests", "__pycache__", ".ipynb_checkpoints",
+                  "complexity_table.py", "bench.py"}
 
 STUDENT_README = """# Gradient-based explainability for PyTorch image models — student edition
 

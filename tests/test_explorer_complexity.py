@@ -1,0 +1,79 @@
+"""The complexity estimator, driven headless: estimates from the notebook's functions, cross-checked
+with FlopCounterMode, stubs and wrong counts shown as messages, and a real measurement."""
+
+import pytest
+
+from utils import reference
+from utils.explorer import complexity_estimator
+from utils.explorer.architectures import ARCHITECTURES, build, flop_counter_macs
+
+
+def count_flops_forward(model, in_ch, H, W):
+    return reference.count_flops_forward(model, in_ch, H, W)
+
+
+def cost_multipliers(steps, n_samples):
+    return reference.cost_multipliers(steps, n_samples)
+
+
+@pytest.mark.parametrize("name", list(ARCHITECTURES))
+def test_every_architecture_is_built_without_weights_and_counted_like_flop_counter(name):
+    model = build(name, "meta")
+    assert reference.count_flops_forward(model, ARCHITECTURES[name], 96, 96) == \
+        flop_counter_macs(model, ARCHITECTURES[name], 96, 96)
+
+
+def test_moving_a_slider_redraws_with_new_numbers():
+    estimator = complexity_estimator(count_flops_forward, cost_multipliers)
+    first, count = bytes(estimator.picture.value), estimator.render_count
+    macs_224 = estimator.estimate["macs"]
+    estimator.size.value = 448
+    assert estimator.render_count == count + 1 and bytes(estimator.picture.value) != first
+    assert estimator.estimate["macs"] == pytest.approx(4 * macs_224, rel=0.02)
+    estimator.steps.value = 10
+    assert estimator.estimate["costs"]["Integrated Gradients"] == 33
+    assert "matches FlopCounterMode" in estimator.status.value
+    assert "SmoothGrad + IG" in estimator.table.value
+
+
+def test_a_stub_names_the_exercise():
+    def count_flops_forward(model, in_ch, H, W):
+        raise NotImplementedError()
+
+    estimator = complexity_estimator(count_flops_forward, cost_multipliers)
+    assert "count_flops_forward is not implemented yet" in estimator.status.value
+    assert "07_complexity" in estimator.status.value
+
+
+def test_missing_functions_are_named():
+    estimator = complexity_estimator(count_flops_forward=count_flops_forward)
+    assert "pass cost_multipliers" in estimator.status.value
+
+
+def test_a_wrong_count_is_flagged_against_flop_counter():
+    def twice(model, in_ch, H, W):
+        return 2 * reference.count_flops_forward(model, in_ch, H, W)
+
+    estimator = complexity_estimator(twice, cost_multipliers)
+    assert "FlopCounterMode counts" in estimator.status.value
+
+
+def test_a_count_that_only_works_on_the_cpu_still_gets_an_estimate():
+    import torch
+
+    def cpu_only(model, in_ch, H, W):
+        model(torch.zeros(1, in_ch, H, W))  # fails on the meta device, where the estimator tries first
+        return reference.count_flops_forward(model, in_ch, H, W)
+
+    estimator = complexity_estimator(render=False, count_flops_forward=cpu_only, cost_multipliers=cost_multipliers)
+    estimator.model_choice.value = "TinyGradCAMNet"
+    assert estimator.estimate["macs"] == reference.count_flops_forward(build("TinyGradCAMNet", "cpu"), 1, 224, 224)
+
+
+def test_measuring_shows_measured_next_to_estimated_with_the_ratio():
+    estimator = complexity_estimator(count_flops_forward, cost_multipliers, render=False)
+    estimator.model_choice.value = "TinyGradCAMNet"
+    estimator.size.value, estimator.steps.value, estimator.samples.value = 28, 4, 2
+    estimator.measure_button.click()
+    assert estimator.measured["seconds"]["Integrated Gradients"] > 0
+    assert "measured / estimated" in estimator.table.value and "Measured on cpu" in estimator.table.value

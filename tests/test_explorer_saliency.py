@@ -1,0 +1,168 @@
+"""The saliency explorer, driven headless from Python: every method renders, caching works,
+stubs and errors become messages, and a second function set appears as a second row."""
+
+import pytest
+import torch
+
+from utils import reference
+from utils.explorer import saliency_explorer
+from utils.explorer.methods import METHODS
+
+
+def compute_cam(model, x, class_idx, layer=None):
+    return reference.cam(model, x, class_idx, layer=layer)[0]
+
+
+def compute_gradcam(model, x, class_idx, layer=None):
+    return reference.gradcam(model, x, class_idx, layer=layer)[0].numpy()
+
+
+def compute_gradcam_plusplus(model, x, class_idx, layer=None):
+    return reference.gradcam_plusplus(model, x, class_idx, layer=layer)
+
+
+def smoothgrad(explain, model, x, class_idx, n_samples=25, noise_std=0.1):
+    maps = [torch.as_tensor(explain(model, x + noise_std * torch.randn_like(x), class_idx)) for _ in range(n_samples)]
+    return torch.stack(maps).mean(0)
+
+
+FUNCTIONS = dict(vanilla_gradients=reference.vanilla_gradients, gradient_x_input=reference.gradient_x_input,
+                 integrated_gradients=reference.integrated_gradients, make_baseline=reference.make_baseline,
+                 compute_cam=compute_cam, compute_gradcam=compute_gradcam,
+                 compute_gradcam_plusplus=compute_gradcam_plusplus, smoothgrad=smoothgrad)
+
+
+@pytest.fixture(scope="module")
+def explorer():
+    explorer = saliency_explorer(FUNCTIONS, render=False)
+    explorer.steps.value, explorer.samples.value = 4, 2
+    return explorer
+
+
+def test_every_method_renders_on_the_mnist_model(explorer):
+    explorer.methods.value = tuple(m.name for m in METHODS)
+    explorer.render()
+    failed = {name: o.message for (_, name), o in explorer.results.items() if not o.ok}
+    assert not failed
+    assert bytes(explorer.picture.value).startswith(b"\x89PNG") and explorer.progress.value == explorer.progress.max
+
+
+def test_going_back_to_a_setting_is_served_from_the_cache(explorer):
+    explorer.methods.value = ("Grad-CAM", "Integrated Gradients")
+    explorer.render()
+    first_picture, misses = bytes(explorer.picture.value), explorer.cache.misses
+    explorer.image_choice.value = "digit 3"
+    explorer.render()
+    assert explorer.cache.misses == misses + 2
+    explorer.image_choice.value = explorer.image_choice.options[0]
+    hits = explorer.cache.hits
+    explorer.render()
+    assert explorer.cache.misses == misses + 2 and explorer.cache.hits == hits + 2
+    assert bytes(explorer.picture.value) == bytes(first_picture)
+
+
+def test_changing_a_parameter_recomputes_only_the_methods_that_use_it(explorer):
+    explorer.methods.value = ("Grad-CAM", "Integrated Gradients")
+    explorer.render()
+    misses = explorer.cache.misses
+    explorer.steps.value = 6
+    explorer.render()
+    assert explorer.cache.misses == misses + 1
+
+
+def test_the_class_defaults_to_the_prediction_and_top5_sets_it(explorer):
+    x = explorer.subject().x
+    with torch.no_grad():
+        predicted = int(explorer.model(x).argmax())
+    assert explorer.class_index.value == predicted and len(explorer.top5.options) == 5
+    second = explorer.top5.options[1][1]
+    explorer.top5.value = second
+    assert explorer.class_index.value == second
+    explorer.top5.value = explorer.top5.options[0][1]
+
+
+def test_a_class_out_of_range_is_a_message(explorer):
+    explorer.class_index.value = 10
+    explorer.render()
+    assert "class 10 is out of range" in explorer.status.value and "0 to 9" in explorer.status.value
+    explorer.class_index.value = 0
+
+
+def test_a_stub_names_the_exercise_to_finish():
+    def compute_gradcam(model, x, class_idx, layer=None):
+        raise NotImplementedError()
+
+    explorer = saliency_explorer(compute_gradcam=compute_gradcam, render=False)
+    explorer.methods.value = ("Grad-CAM", "Grad-CAM++", "Vanilla gradients")
+    explorer.render()
+    assert "compute_gradcam is not implemented yet: finish the exercise `compute_gradcam` in 06_cam_family" \
+        in explorer.results[("", "Grad-CAM")].message
+    assert "needs compute_gradcam_plusplus" in explorer.results[("", "Grad-CAM++")].message
+    assert explorer.results[("", "Vanilla gradients")].ok  # Captum stands in where the notebook has no function
+
+
+def test_a_function_that_raises_is_an_error_message_and_the_rest_still_renders():
+    def compute_cam(model, x, class_idx, layer=None):
+        return {}["oops"]
+
+    explorer = saliency_explorer(compute_cam=compute_cam, compute_gradcam=compute_gradcam, render=False)
+    explorer.methods.value = ("CAM", "Grad-CAM")
+    explorer.render()
+    assert "compute_cam raised KeyError" in explorer.results[("", "CAM")].message
+    assert explorer.results[("", "Grad-CAM")].ok and "KeyError" in explorer.status.value
+
+
+def test_the_smoothgrad_stub_is_named_not_the_inner_method():
+    def smoothgrad(explain, model, x, class_idx, n_samples=25, noise_std=0.1):
+        raise NotImplementedError()
+
+    explorer = saliency_explorer(compute_gradcam=compute_gradcam, smoothgrad=smoothgrad, render=False)
+    explorer.methods.value = ("SmoothGrad + Grad-CAM",)
+    explorer.render()
+    assert "`smoothgrad`" in explorer.results[("", "SmoothGrad + Grad-CAM")].message
+
+
+def test_an_instructor_sees_two_function_sets_side_by_side():
+    def wrong_gradcam(model, x, class_idx, layer=None):
+        return compute_gradcam(model, x, (class_idx + 1) % 10)
+
+    explorer = saliency_explorer(compute_gradcam=wrong_gradcam, compare={"reference": {"compute_gradcam": compute_gradcam}},
+                                 render=False)
+    explorer.methods.value = ("Grad-CAM",)
+    explorer.render()
+    mine, theirs = explorer.results[("yours", "Grad-CAM")].value, explorer.results[("reference", "Grad-CAM")].value
+    assert not torch.allclose(torch.as_tensor(mine), torch.as_tensor(theirs))
+
+
+def test_feature_maps_show_every_channel_with_its_weight(explorer):
+    explorer.layer.value = "act2"
+    explorer.render_feature_maps()
+    assert "16 channels of (28, 28) at act2" in explorer.features_status.value
+    assert bytes(explorer.features_picture.value).startswith(b"\x89PNG")
+
+
+def test_the_imagenet_model_with_a_baseline_from_make_baseline(explorer):
+    explorer.model_choice.value = "EfficientNet-Lite0 (ImageNet)"
+    assert explorer.image_choice.value == "chelsea" and "blur" in explorer.baseline.options
+    explorer.methods.value = ("Integrated Gradients", "Grad-CAM")
+    explorer.baseline.value, explorer.steps.value = "blur", 2
+    explorer.render()
+    assert all(o.ok for o in explorer.results.values()), explorer.status.value
+    explorer.model_choice.value = "TinyGradCAMNet (MNIST)"
+
+
+def test_unknown_function_names_are_refused():
+    with pytest.raises(ValueError, match="unknown function name"):
+        saliency_explorer(compute_gradcams=compute_gradcam, render=False)
+
+
+def test_the_explorer_does_not_import_the_answer_key():
+    import pathlib
+    import re
+
+    for path in pathlib.Path("utils/explorer").glob("*.py"):
+        if path.name == "complexity_table.py":  # a maintainer's tool, excluded from the student bundle
+            continue
+        imports = re.compile(r"^\s*(from\s+utils(\.reference|\s+import\s+reference)|import\s+utils\.reference)",
+                             re.MULTILINE)
+        assert not imports.search(path.read_text()), path

@@ -1,0 +1,236 @@
+"""The complexity estimator: what each method costs, estimated and, on request, measured on this machine.
+
+    complexity_estimator(count_flops_forward=count_flops_forward, cost_multipliers=cost_multipliers)
+
+Estimate, for a model, an input size, S IG steps and N SmoothGrad samples:
+
+    MACs(method)        = multiplier(method) × MACs of one forward pass     (count_flops_forward, cost_multipliers)
+    GFLOPs              = 2 × MACs / 1e9
+    peak extra memory   ≈ inputs explained at once × activation bytes of one forward pass
+                          (CAM 0: no backward; Grad-CAM(++) 1; IG S+1; SmoothGrad + IG N(S+1); SmoothGrad + CAMs N)
+
+"Measure" times every method for real (on a GPU when there is one) with the
+course's batching (IG's path in one batch). IG is timed with at most
+``MEASURED_STEPS`` steps and SmoothGrad with one sample, then scaled linearly
+(their cost is linear in S + 1 and N), which the table says. Memory: the peak
+CUDA allocation on a GPU; on a CPU, the bytes of the activations that the
+backward pass keeps, read by hooks (PyTorch does not expose a CPU peak).
+"""
+
+from __future__ import annotations
+
+import time
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import torch
+
+from .architectures import ARCHITECTURES, activation_bytes, build, flop_counter_macs, parameter_count
+from .outcome import attempt
+from .render import figure_png
+
+MEASURED_STEPS = 8
+EXERCISES = {"count_flops_forward": "07_complexity", "cost_multipliers": "07_complexity"}
+INPUTS_AT_ONCE = {  # method -> number of inputs whose activations are held together, as a function of (S, N)
+    "CAM": lambda S, N: 0,
+    "Grad-CAM": lambda S, N: 1,
+    "Grad-CAM++": lambda S, N: 1,
+    "Integrated Gradients": lambda S, N: S + 1,
+    "SmoothGrad + IG": lambda S, N: N * (S + 1),
+    "SmoothGrad + Grad-CAM": lambda S, N: N,
+    "SmoothGrad + Grad-CAM++": lambda S, N: N,
+}
+
+
+def _device() -> str:
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def _best_time(function, repeat: int = 2) -> float:
+    times = []
+    for _ in range(repeat):
+        if torch.cuda.is_available():
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        function()
+        if torch.cuda.is_available():
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def measure(name: str, size: int, steps: int, n_samples: int) -> dict:
+    """Seconds and peak memory of each method, for one image, on this machine."""
+    device = _device()
+    model = build(name, device)
+    in_ch = ARCHITECTURES[name]
+    x = torch.zeros(1, in_ch, size, size, device=device)
+
+    def forward():
+        with torch.no_grad():
+            model(x)
+
+    def forward_backward(batch):
+        points = x.expand(batch, -1, -1, -1).clone().requires_grad_(True)
+        torch.autograd.grad(model(points)[:, 0].sum(), points)
+
+    measured_steps = min(steps, MEASURED_STEPS)
+    forward()  # warm-up: the first call of a fresh model pays one-off set-up costs
+    t_forward = _best_time(forward)
+    t_gradcam = _best_time(lambda: forward_backward(1))
+    t_ig_part = _best_time(lambda: forward_backward(measured_steps + 1), repeat=1)
+    t_ig = t_ig_part * (steps + 1) / (measured_steps + 1)
+    seconds = {"CAM": t_forward, "Grad-CAM": t_gradcam, "Grad-CAM++": t_gradcam, "Integrated Gradients": t_ig,
+               "SmoothGrad + IG": n_samples * t_ig, "SmoothGrad + Grad-CAM": n_samples * t_gradcam,
+               "SmoothGrad + Grad-CAM++": n_samples * t_gradcam}
+    if device == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+        forward_backward(1)
+        per_input = torch.cuda.max_memory_allocated()
+        how = "peak CUDA allocation of one forward + backward"
+    else:
+        per_input = activation_bytes(model, in_ch, size, size)
+        how = "activation bytes kept for the backward pass (hooks)"
+    memory = {m: rule(steps, n_samples) * per_input for m, rule in INPUTS_AT_ONCE.items()}
+    return {"device": device, "forward_s": t_forward, "seconds": seconds, "memory": memory, "memory_how": how,
+            "scaled": f"IG timed with {measured_steps} steps and scaled to {steps}; SmoothGrad = N × one sample"}
+
+
+class ComplexityEstimator:
+    def __init__(self, count_flops_forward=None, cost_multipliers=None):
+        self.count_flops_forward = count_flops_forward
+        self.cost_multipliers = cost_multipliers
+        self.model_choice = widgets.Dropdown(options=list(ARCHITECTURES), value="ResNet-50", description="model")
+        self.size = widgets.IntSlider(value=224, min=28, max=512, step=4, description="input size",
+                                      continuous_update=False)
+        self.steps = widgets.IntSlider(value=50, min=1, max=300, description="IG steps S", continuous_update=False)
+        self.samples = widgets.IntSlider(value=25, min=1, max=100, description="SG samples N",
+                                         continuous_update=False)
+        self.measure_button = widgets.Button(description="Measure on this machine", button_style="primary")
+        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="measuring")
+        self.status = widgets.HTML()
+        self.picture = widgets.Image(format="png")
+        self.table = widgets.HTML()
+        self.estimate: dict = {}
+        self.measured: dict = {}
+        self.render_count = 0
+        for control in (self.model_choice, self.size, self.steps, self.samples):
+            control.observe(lambda _: self.render(), names="value")
+        self.measure_button.on_click(lambda _: self.run_measurement())
+
+    def compute_estimate(self) -> dict:
+        name, size = self.model_choice.value, self.size.value
+        in_ch = ARCHITECTURES[name]
+        if self.count_flops_forward is None or self.cost_multipliers is None:
+            missing = [n for n in EXERCISES if getattr(self, n) is None]
+            return {"error": f"pass {' and '.join(missing)} (exercises in 07_complexity) to complexity_estimator."}
+        macs = attempt(self.count_flops_forward, build(name, "meta"), in_ch, size, size, exercises=EXERCISES)
+        if not macs.ok and macs.kind == "error":  # e.g. a function that makes its dummy input on the CPU
+            macs = attempt(self.count_flops_forward, build(name, "cpu"), in_ch, size, size, exercises=EXERCISES)
+        costs = attempt(self.cost_multipliers, self.steps.value, self.samples.value, exercises=EXERCISES)
+        for outcome in (macs, costs):
+            if not outcome.ok:
+                return {"error": outcome.message}
+        if not isinstance(costs.value, dict):
+            return {"error": f"cost_multipliers returned {type(costs.value).__name__}; it should return a dict."}
+        meta = build(name, "meta")
+        return {"macs": int(macs.value), "flop_counter_macs": flop_counter_macs(meta, in_ch, size, size),
+                "costs": dict(costs.value), "parameters": parameter_count(meta),
+                "activation_bytes": activation_bytes(meta, in_ch, size, size)}
+
+    def render(self) -> None:
+        self.estimate = self.compute_estimate()
+        self.measured = {}
+        self._draw()
+
+    def _draw(self) -> None:
+        estimate = self.estimate
+        if "error" in estimate:
+            self.status.value = f"<b>{estimate['error']}</b>"
+            self.table.value = ""
+            return
+        costs, macs = estimate["costs"], estimate["macs"]
+        methods = list(costs)
+        fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.6), sharey=True)
+        left.barh(methods, [costs[m] for m in methods], color="tab:blue")
+        left.set_xscale("log")
+        left.set_xlabel("forward-pass equivalents (log)")
+        if self.measured:
+            right.barh(methods, [costs[m] * self.measured["forward_s"] for m in methods], color="tab:orange",
+                       label="estimated: × forward pass")
+            right.barh(methods, [self.measured["seconds"][m] for m in methods], height=0.35, color="tab:green",
+                       label=f"measured ({self.measured['device']})")
+            right.legend(fontsize=8)
+            right.set_xlabel("seconds per image (log)")
+        else:
+            right.barh(methods, [2 * macs * costs[m] / 1e9 for m in methods], color="tab:orange")
+            right.set_xlabel("GFLOPs per image (log)")
+        right.set_xscale("log")
+        left.invert_yaxis()
+        fig.suptitle(f"{self.model_choice.value}, {self.size.value}×{self.size.value}, S = {self.steps.value}, "
+                     f"N = {self.samples.value}", fontsize=10)
+        fig.tight_layout()
+        self.picture.value = figure_png(fig)
+        self.render_count += 1
+        agree = estimate["flop_counter_macs"] == macs
+        check = ("matches FlopCounterMode" if agree else
+                 f"<span style='color:firebrick'>FlopCounterMode counts {estimate['flop_counter_macs']:,} MACs: "
+                 "check count_flops_forward</span>")
+        self.status.value = (f"one forward pass: {macs / 1e9:.3g} GMACs ({check}); {estimate['parameters'] / 1e6:.2f} M "
+                             f"parameters; activations of one image: {estimate['activation_bytes'] / 2**20:.0f} MiB")
+        self.table.value = self._table()
+
+    def _table(self) -> str:
+        estimate, measured = self.estimate, self.measured
+        costs = estimate["costs"]
+        header = "<tr><th>method</th><th>× forward</th><th>GFLOPs</th><th>peak extra memory (est.)</th>"
+        if measured:
+            header += ("<th>estimated s</th><th>measured s</th><th>measured / estimated</th><th>memory ("
+                       + ("measured peak" if measured["device"] == "cuda" else "activations, by hooks") + ")</th>")
+        rows = []
+        for method, multiple in costs.items():
+            memory = INPUTS_AT_ONCE.get(method, lambda S, N: 0)(self.steps.value, self.samples.value)
+            cells = [method, f"{multiple:,}", f"{2 * estimate['macs'] * multiple / 1e9:,.1f}",
+                     f"{memory * estimate['activation_bytes'] / 2**20:,.0f} MiB"]
+            if measured:
+                guess = multiple * measured["forward_s"]
+                real = measured["seconds"][method]
+                cells += [f"{guess:.3g}", f"{real:.3g}", f"{real / guess:.2f}", f"{measured['memory'][method] / 2**20:,.0f} MiB"]
+            rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+        note = (f"<p>Measured on {measured['device']}: {measured['scaled']}; memory = {measured['memory_how']}. "
+                "Estimated seconds = forward-pass equivalents × the measured forward pass.</p>" if measured else "")
+        return f"<table>{header}</tr>{''.join(rows)}</table>{note}"
+
+    def run_measurement(self) -> None:
+        if "error" in self.estimate:
+            return
+        self.progress.max, self.progress.value = 1, 0
+        self.status.value += " — measuring…"
+        outcome = attempt(measure, self.model_choice.value, self.size.value, self.steps.value, self.samples.value)
+        self.progress.value = 1
+        if not outcome.ok:
+            self.status.value = f"<b>the measurement failed: {outcome.message}</b>"
+            return
+        self.measured = outcome.value
+        self._draw()
+
+    def widget(self) -> widgets.Widget:
+        controls = widgets.VBox([self.model_choice, self.size, self.steps, self.samples,
+                                 widgets.HBox([self.measure_button, self.progress])])
+        return widgets.VBox([controls, self.status, self.picture, self.table])
+
+
+def complexity_estimator(count_flops_forward=None, cost_multipliers=None, *, render: bool = True) -> ComplexityEstimator:
+    """Build (and display, inside Jupyter) the estimator over a notebook's two functions."""
+    estimator = ComplexityEstimator(count_flops_forward, cost_multipliers)
+    if render:
+        estimator.render()
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+
+        if get_ipython() is not None:
+            display(estimator.widget())
+    except ImportError:
+        pass
+    return estimator

@@ -1,0 +1,47 @@
+"""Estimated against measured cost of every method, ResNet-50 at 224×224 (the README's table).
+
+    python -m utils.explorer.complexity_table [--model ResNet-50] [--size 224] [--steps 50] [--samples 25]
+
+A maintainer's tool: it uses the answer key, which the student bundle does not ship.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+import torch
+
+from .architectures import ARCHITECTURES, build
+from .complexity import measure
+
+
+def main(argv=None) -> None:
+    from utils.reference import cost_multipliers, count_flops_forward
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default="ResNet-50", choices=list(ARCHITECTURES))
+    parser.add_argument("--size", type=int, default=224)
+    parser.add_argument("--steps", type=int, default=50)
+    parser.add_argument("--samples", type=int, default=25)
+    args = parser.parse_args(argv)
+
+    macs = count_flops_forward(build(args.model, "meta"), ARCHITECTURES[args.model], args.size, args.size)
+    costs = cost_multipliers(args.steps, args.samples)
+    result = measure(args.model, args.size, args.steps, args.samples)
+    device = (torch.cuda.get_device_name() if result["device"] == "cuda" else f"CPU, {os.cpu_count()} cores, "
+              f"{torch.get_num_threads()} threads")
+    print(f"{args.model}, {args.size}×{args.size}, S = {args.steps}, N = {args.samples}, on {device}; one forward "
+          f"pass = {macs / 1e9:.2f} GMACs, measured {result['forward_s'] * 1e3:.0f} ms.\n")
+    print("| method | × forward | GFLOPs | estimated s | measured s | measured / estimated |")
+    print("|---|---|---|---|---|---|")
+    for method, multiple in costs.items():
+        estimated = multiple * result["forward_s"]
+        measured = result["seconds"][method]
+        print(f"| {method} | {multiple:,} | {2 * macs * multiple / 1e9:,.0f} | {estimated:,.2f} | {measured:,.2f} | "
+              f"{measured / estimated:.2f} |")
+    print(f"\n{result['scaled']}. Estimated seconds = forward-pass equivalents × the measured forward pass.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""What the saliency explorer can explain: a model and the images that suit it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import torch
+
+MNIST_DIGITS_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class Subject:
+    key: str                  # identifies model + image for the cache
+    model_name: str
+    x: torch.Tensor           # (1, C, H, W), in the model's input space
+    value_range: tuple
+
+
+MODELS = {
+    "TinyGradCAMNet (MNIST)": "tiny",
+    "EfficientNet-Lite0 (ImageNet)": "imagenet",
+}
+
+
+@lru_cache(maxsize=None)
+def load_model(kind: str):
+    from utils.models import load_imagenet_model, load_tiny_model
+
+    return {"tiny": load_tiny_model, "imagenet": load_imagenet_model}[kind]()
+
+
+@lru_cache(maxsize=None)
+def class_names(kind: str) -> tuple:
+    if kind == "tiny":
+        return tuple(str(d) for d in range(10))
+    from utils.models import imagenet_class_names
+
+    return tuple(imagenet_class_names())
+
+
+def image_choices(kind: str) -> list[str]:
+    if kind == "tiny":
+        return [f"digit {i}" for i in range(MNIST_DIGITS_SHOWN)] + ["random"]
+    from utils.data import PHOTO_SOURCES
+
+    return list(PHOTO_SOURCES) + ["random"]
+
+
+@lru_cache(maxsize=None)
+def _mnist_test():
+    from utils.data import load_mnist
+
+    return load_mnist().x_test
+
+
+def subject(kind: str, choice: str, seed: int = 0) -> Subject:
+    if kind == "tiny":
+        value_range = (0.0, 1.0)
+        if choice == "random":
+            x = torch.rand(1, 1, 28, 28, generator=torch.Generator().manual_seed(seed))
+        else:
+            index = int(choice.split()[-1])
+            x = _mnist_test()[index:index + 1]
+    else:
+        value_range = (-1.0, 1.0)
+        if choice == "random":
+            x = torch.rand(1, 3, 224, 224, generator=torch.Generator().manual_seed(seed)) * 2 - 1
+        else:
+            from utils.data import load_photo
+
+            x = load_photo(choice).tensor[None]
+    key = f"{kind}/{choice}" + (f"/{seed}" if choice == "random" else "")
+    return Subject(key, kind, x, value_range)
+
+
+def top_classes(kind: str, x: torch.Tensor, k: int = 5) -> list[tuple[int, float]]:
+    """The model's k most likely classes with their probabilities."""
+    with torch.no_grad():
+        probabilities = load_model(kind).eval()(x).softmax(dim=1)[0]
+    values, indices = probabilities.topk(k)
+    return [(int(i), float(p)) for p, i in zip(values, indices)]

@@ -1,0 +1,257 @@
+"""The saliency explorer: pick a model, an image, a class and methods; see every map next to the input.
+
+    saliency_explorer(compute_gradcam=compute_gradcam, smoothgrad=smoothgrad)        # a notebook's own functions
+    saliency_explorer(mine, compare={"reference": theirs})                           # instructors: two rows
+
+Results are cached by (image, class, method, parameters): going back to a setting
+is instant. A function that is still a stub shows which exercise to finish; one
+that raises shows its error; the widget itself never dies.
+"""
+
+from __future__ import annotations
+
+import time
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import torch
+
+from utils.plotting import image_for_display, show_heatmap_overlay, show_image, show_signed_map
+
+from . import images
+from .cache import ResultCache
+from .feature_maps import candidate_layers, feature_map_figure, maps_and_weights
+from .methods import BASELINE_KINDS, EXERCISE_OF, METHOD_BY_NAME, METHODS, FunctionSet
+from .outcome import Outcome, attempt
+from .render import figure_png
+
+DEFAULT_METHODS = ("Vanilla gradients", "Grad-CAM")
+
+
+class SaliencyExplorer:
+    def __init__(self, functions: dict | None = None, compare: dict | None = None):
+        rows = {"": FunctionSet(functions or {})}
+        for label, other in (compare or {}).items():
+            rows[label] = FunctionSet(other)
+        if compare:
+            rows = {"yours": rows.pop(""), **rows}
+        self.rows = rows
+        self.cache = ResultCache()
+        self.results: dict = {}          # (row, method) -> Outcome of the last render
+        self.render_count = 0
+
+        self.model_choice = widgets.Dropdown(options=list(images.MODELS), description="model")
+        self.image_choice = widgets.Dropdown(description="image")
+        self.seed = widgets.IntText(value=0, description="random seed", layout=widgets.Layout(width="180px"))
+        self.top5 = widgets.Dropdown(description="top-5")
+        self.class_index = widgets.IntText(value=0, description="class")
+        self.methods = widgets.SelectMultiple(options=[m.name for m in METHODS], value=DEFAULT_METHODS,
+                                              rows=len(METHODS), description="methods")
+        self.baseline = widgets.Dropdown(options=BASELINE_KINDS, value="zeros", description="IG baseline")
+        self.steps = widgets.IntSlider(value=32, min=1, max=128, description="IG steps")
+        self.samples = widgets.IntSlider(value=8, min=1, max=50, description="SG samples N")
+        self.noise_std = widgets.FloatSlider(value=0.1, min=0.0, max=0.5, step=0.01, description="SG σ")
+        self.explain_button = widgets.Button(description="Explain", button_style="primary")
+        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="progress")
+        self.status = widgets.HTML()
+        self.picture = widgets.Image(format="png")
+        self.layer = widgets.Dropdown(description="layer")
+        self.features_button = widgets.Button(description="Show feature maps")
+        self.features_picture = widgets.Image(format="png")
+        self.features_status = widgets.HTML()
+
+        self.model_choice.observe(lambda _: self._model_changed(), names="value")
+        self.image_choice.observe(lambda _: self._image_changed(), names="value")
+        self.seed.observe(lambda _: self._image_changed(), names="value")
+        self.top5.observe(self._top5_chosen, names="value")
+        self.explain_button.on_click(lambda _: self.render())
+        self.features_button.on_click(lambda _: self.render_feature_maps())
+        self._model_changed()
+
+    # ---- state -------------------------------------------------------------------------------------------
+    @property
+    def kind(self) -> str:
+        return images.MODELS[self.model_choice.value]
+
+    @property
+    def model(self):
+        return images.load_model(self.kind)
+
+    def subject(self) -> images.Subject:
+        return images.subject(self.kind, self.image_choice.value, self.seed.value)
+
+    def _model_changed(self):
+        self.image_choice.options = images.image_choices(self.kind)
+        self.image_choice.value = self.image_choice.options[0]
+        self.layer.options = candidate_layers(self.model)
+        self.layer.value = self.layer.options[-1]
+        self.baseline.options = BASELINE_KINDS if self.kind == "imagenet" else ("zeros",)
+        self._image_changed()
+
+    def _image_changed(self):
+        if self.image_choice.value is None:
+            return
+        names = images.class_names(self.kind)
+        top = images.top_classes(self.kind, self.subject().x)
+        self.top5.options = [(f"{names[c]} ({p:.2f})", c) for c, p in top]
+        self.top5.value = top[0][0]
+        self.class_index.value = top[0][0]
+
+    def _top5_chosen(self, change):
+        if change["new"] is not None:
+            self.class_index.value = change["new"]
+
+    # ---- computing ---------------------------------------------------------------------------------------
+    def _parameters(self, method) -> tuple:
+        values = {"baseline": self.baseline.value, "steps": self.steps.value,
+                  "samples": (self.samples.value, self.noise_std.value)}
+        return tuple(values[name] for name in method.uses)
+
+    def _baseline_for(self, functions: FunctionSet, x: torch.Tensor):
+        kind = self.baseline.value
+        if kind == "zeros":
+            return torch.zeros_like(x)
+        make_baseline = functions.get("make_baseline")
+        if make_baseline is None:
+            raise _Unavailable(f"the {kind!r} baseline needs your make_baseline (exercise `make_baseline` in "
+                               f"{EXERCISE_OF['make_baseline']}); pass it to the explorer, or choose 'zeros'.")
+        return torch.as_tensor(make_baseline(x, kind)).reshape(x.shape).to(x.dtype)
+
+    def compute(self, row: str, method_name: str) -> Outcome:
+        method = METHOD_BY_NAME[method_name]
+        functions = self.rows[row]
+        subject, class_idx = self.subject(), self.class_index.value
+        key = (row, subject.key, class_idx, method_name, self._parameters(method))
+
+        def run() -> Outcome:
+            missing = functions.missing(method)
+            if missing:
+                return Outcome(message=f"{method_name} needs {', '.join(missing)}: pass "
+                                       + " and ".join(f"{n}= (exercise in {EXERCISE_OF[n]})" for n in missing)
+                                       + " to saliency_explorer.", kind="not_done")
+            try:
+                baseline = self._baseline_for(functions, subject.x) if "baseline" in method.uses else None
+            except _Unavailable as reason:
+                return Outcome(message=str(reason), kind="not_done")
+            outcome = attempt(functions.explain, method, self.model, subject.x, class_idx, baseline=baseline,
+                              steps=self.steps.value, samples=self.samples.value, noise_std=self.noise_std.value,
+                              on_step=self._step, exercises=EXERCISE_OF)
+            return outcome
+
+        return self.cache.get(key, run)
+
+    def _step(self):
+        self.progress.value = min(self.progress.value + 1, self.progress.max)
+
+    def render(self) -> None:
+        """Compute every selected method for every function set and draw them next to the input."""
+        chosen = list(self.methods.value)
+        if not chosen:
+            self.status.value = "<b>Select at least one method.</b>"
+            return
+        n_classes = len(images.class_names(self.kind))
+        if not 0 <= self.class_index.value < n_classes:
+            self.status.value = (f"<b>class {self.class_index.value} is out of range: this model has classes 0 to "
+                                 f"{n_classes - 1}.</b>")
+            return
+        started = time.perf_counter()
+        steps_each = {m: (self.samples.value if m.startswith("SmoothGrad") else 1) for m in chosen}
+        self.progress.max = max(1, sum(steps_each.values()) * len(self.rows))
+        self.progress.value = 0
+        self.results = {}
+        for row in self.rows:
+            for name in chosen:
+                before = self.progress.value
+                self.results[(row, name)] = self.compute(row, name)
+                self.progress.value = before + steps_each[name]
+        self.picture.value = figure_png(self._figure(chosen))
+        self.render_count += 1
+        messages = [f"<li><b>{row + ': ' if row else ''}{name}</b>: {o.message}</li>"
+                    for (row, name), o in self.results.items() if not o.ok]
+        self.status.value = (f"{len(self.results) - len(messages)} map(s) in {time.perf_counter() - started:.1f} s "
+                             f"(cache: {self.cache.hits} hits)" + (f"<ul>{''.join(messages)}</ul>" if messages else ""))
+
+    def _figure(self, chosen):
+        subject = self.subject()
+        names = images.class_names(self.kind)
+        fig, axes = plt.subplots(len(self.rows), len(chosen) + 1, figsize=(2.8 * (len(chosen) + 1), 2.9 * len(self.rows)),
+                                 squeeze=False)
+        for r, (row, functions) in enumerate(self.rows.items()):
+            show_image(subject.x[0], axes[r, 0], f"{row + ': ' if row else ''}class {self.class_index.value}"
+                       + (f" ({names[self.class_index.value][:18]})" if 0 <= self.class_index.value < len(names) else ""))
+            for c, name in enumerate(chosen, 1):
+                ax, outcome, method = axes[r, c], self.results[(row, name)], METHOD_BY_NAME[name]
+                title = functions.label(method)
+                if not outcome.ok:
+                    ax.axis("off")
+                    ax.set_title(title, fontsize=9)
+                    ax.text(0.5, 0.5, "not implemented yet" if outcome.kind == "not_done" else "error",
+                            ha="center", va="center", color="firebrick", transform=ax.transAxes)
+                    continue
+                try:
+                    if method.kind == "heatmap":
+                        show_heatmap_overlay(image_for_display(subject.x[0]), _squeeze(outcome.value), ax, title)
+                    else:
+                        show_signed_map(_squeeze(outcome.value), ax, title, colorbar=False)
+                except Exception as error:  # noqa: BLE001 (a result of the wrong shape is a message too)
+                    ax.axis("off")
+                    ax.set_title(title, fontsize=9)
+                    self.results[(row, name)] = Outcome(message=f"cannot draw the result: {error}", kind="error")
+        fig.tight_layout()
+        return fig
+
+    def render_feature_maps(self) -> None:
+        outcome = attempt(maps_and_weights, self.model, self.subject().x, self.class_index.value, self.layer.value)
+        if not outcome.ok:
+            self.features_status.value = f"<b>{outcome.message}</b>"
+            return
+        activations, weights = outcome.value
+        self.features_picture.value = figure_png(feature_map_figure(activations, weights, self.layer.value))
+        self.features_status.value = (f"{activations.shape[0]} channels of {tuple(activations.shape[1:])} at "
+                                      f"{self.layer.value}; {int((weights > 0).sum())} with a positive weight.")
+
+    # ---- layout ------------------------------------------------------------------------------------------
+    def widget(self) -> widgets.Widget:
+        picking = widgets.VBox([self.model_choice, widgets.HBox([self.image_choice, self.seed]), self.top5,
+                                self.class_index])
+        parameters = widgets.VBox([self.baseline, self.steps, self.samples, self.noise_std])
+        explain = widgets.VBox([widgets.HBox([picking, self.methods, parameters]),
+                                widgets.HBox([self.explain_button, self.progress]), self.status, self.picture])
+        features = widgets.VBox([widgets.HBox([self.layer, self.features_button]), self.features_status,
+                                 self.features_picture])
+        tabs = widgets.Tab(children=[explain, features])
+        tabs.set_title(0, "maps")
+        tabs.set_title(1, "feature maps")
+        return tabs
+
+
+class _Unavailable(Exception):
+    pass
+
+
+def _squeeze(value):
+    t = torch.as_tensor(value.detach().cpu() if isinstance(value, torch.Tensor) else value)
+    while t.dim() > 2 and t.shape[0] == 1:
+        t = t[0]
+    return t
+
+
+def saliency_explorer(functions: dict | None = None, *, compare: dict | None = None, render: bool = True,
+                      **named_functions) -> SaliencyExplorer:
+    """Build (and display, inside Jupyter) the explorer over a notebook's functions.
+
+    Pass functions by name (``compute_gradcam=compute_gradcam``) or as a dict;
+    ``compare={"label": {...}}`` adds a row per other set of functions.
+    """
+    explorer = SaliencyExplorer({**(functions or {}), **named_functions}, compare=compare)
+    if render:
+        explorer.render()
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+
+        if get_ipython() is not None:
+            display(explorer.widget())
+    except ImportError:
+        pass
+    return explorer
