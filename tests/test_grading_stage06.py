@@ -110,8 +110,28 @@ def test_cheating_fails():
         with GradCAM(model=model.eval(), target_layers=[resolve(model, layer)]) as cam:
             return cam(input_tensor=x, targets=[ClassifierOutputTarget(class_idx)])[0]
 
+    def calls_captum(model, x, class_idx, layer=None):
+        from captum.attr import LayerGradCam
+
+        attribution = LayerGradCam(model.eval(), resolve(model, layer)).attribute(x, target=class_idx)
+        return finish(attribution[0].sum(0).detach())
+
+    correct = make("gradcam")
+
+    def mutates_input(model, x, class_idx, layer=None):
+        result = correct(model, x, class_idx, layer)
+        x.mul_(0.5)
+        return result
+
+    def mutates_model(model, x, class_idx, layer=None):
+        result = correct(model, x, class_idx, layer)
+        with torch.no_grad():
+            model.fc.bias.add_(1.0)
+        return result
+
     for cheat, message in ((calls_the_answer_key, "answer key"), (calls_pytorch_grad_cam, "pytorch-grad-cam"),
-                           (make("gradcam", keep_hook=True), "hook")):
+                           (calls_captum, "Captum"), (make("gradcam", keep_hook=True), "hook"),
+                           (mutates_input, "modified its input"), (mutates_model, "changed the model")):
         with pytest.raises(AssertionError, match=message):
             stage06.check_compute_gradcam_mnist(cheat)
 
