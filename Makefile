@@ -19,7 +19,7 @@ install: $(STAMP)
 
 ## lab: start JupyterLab on the student notebooks in course/
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=course
+	$(BIN)/jupyter lab --notebook-dir=course $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 ## test: run the whole test suite (unit tests, grading round trips, and nbval on every solution notebook)
 test: $(STAMP)

@@ -41,7 +41,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 lab: $(STAMP)
-\t$(BIN)/jupyter lab --notebook-dir=course
+\t$(BIN)/jupyter lab --notebook-dir=course $$([ \"$$(id -u)\" = 0 ] && echo --allow-root)
 """
 
 
