@@ -172,9 +172,13 @@ def test_the_student_bundle_runs_without_the_answer_key(tmp_path):
     with tarfile.open(archive) as tar:
         tar.extractall(tmp_path / "unpacked", filter="data")
     (root,) = (tmp_path / "unpacked").iterdir()
-    probe = ("import sys, utils, utils.checks, utils.models, utils.data, utils.plotting, utils.explorer;"
-             "assert utils.__file__.startswith(sys.argv[1]), utils.__file__;"
-             "import importlib.util as u; assert u.find_spec('utils.reference') is None")
+    # The repository's own editable install would map `utils` back to this checkout: hide it,
+    # as a student's machine has only the bundle.
+    probe = ("import sys; sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in repr(f).lower()];"
+             "import utils, utils.checks, utils.models, utils.data, utils.plotting, utils.explorer;"
+             "import importlib.util as u; assert u.find_spec('utils.reference') is None, 'answer key found';"
+             "outside = [m.__file__ for n, m in sys.modules.items() if n.startswith('utils') and "
+             "not (m.__file__ or '').startswith(sys.argv[1])]; assert not outside, outside")
     done = subprocess.run([sys.executable, "-c", probe, str(root)], cwd=root, capture_output=True, text=True,
                           env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"})
     assert done.returncode == 0, done.stderr[-2000:]
