@@ -196,3 +196,12 @@ def test_stubs_fail():
     for check in CAM + GRADCAM + PLUSPLUS + SMOOTHGRAD:
         with pytest.raises(AssertionError, match="not implemented"):
             check(stub)
+
+
+def test_a_smoothgrad_that_mutates_its_input_cannot_poison_the_cached_digits():
+    from utils.data import load_mnist
+
+    before = load_mnist().x_test.clone()
+    with pytest.raises(AssertionError, match="modified x"):
+        stage06.check_smoothgrad_mean(make_smoothgrad(mutate=True))
+    assert torch.equal(load_mnist().x_test, before)

@@ -62,7 +62,7 @@ def subject(kind: str, choice: str, seed: int = 0) -> Subject:
             x = torch.rand(1, 1, 28, 28, generator=torch.Generator().manual_seed(seed))
         else:
             index = int(choice.split()[-1])
-            x = _mnist_test()[index:index + 1]
+            x = _mnist_test()[index:index + 1].clone()  # a notebook function must not reach the cache
     else:
         value_range = (-1.0, 1.0)
         if choice == "random":
@@ -70,7 +70,7 @@ def subject(kind: str, choice: str, seed: int = 0) -> Subject:
         else:
             from utils.data import load_photo
 
-            x = load_photo(choice).tensor[None]
+            x = load_photo(choice).tensor[None].clone()
     key = f"{kind}/{choice}" + (f"/{seed}" if choice == "random" else "")
     return Subject(key, kind, x, value_range)
 

@@ -115,6 +115,7 @@ def _call_smoothgrad(smoothgrad, explain, model, x, class_idx, **kwargs):
     """The student's smoothgrad under the usual guards (the grader's own explain is not watched)."""
     sources = {label: path for label, path in watched_sources().items() if "grader" not in label}
     snapshot = x.clone()
+    x = x.clone()  # the caller's tensor (often a view of the cached test set) is never handed out
     try:
         result, seen = run_watched(smoothgrad, sources, explain, model, x, class_idx, **kwargs)
     except NotImplementedError:
