@@ -1,5 +1,6 @@
 """Stage 05's hidden checks: Captum configured as the trapezoid passes; other configurations, no Captum, or cheating fail."""
 
+import numpy as np
 import pytest
 import torch
 from captum.attr import IntegratedGradients
@@ -8,23 +9,31 @@ from utils.grading import stage05
 
 
 def make(n_steps=lambda s: s + 1, method="riemann_trapezoid", rescale=True, use_baseline=True, eval_mode=True,
-         predicted=False, numpy_output=False):
+         predicted=False, output="tensor", layout=None):
+    """A Captum-based submission; each keyword turns one typical mistake (or one harmless variant) on."""
+
     def captum_integrated_gradients(model, input_tensor, target_class, baseline=None, steps=50):
         if eval_mode:
             model.eval()
-        b = torch.zeros_like(input_tensor) if baseline is None or not use_baseline else baseline
+        x = input_tensor if layout is None else input_tensor.contiguous(memory_format=layout)
+        b = torch.zeros_like(x) if baseline is None or not use_baseline else baseline
+        b = b if layout is None else b.contiguous(memory_format=layout)
         if predicted:
             with torch.no_grad():
-                target_class = int(model(input_tensor).argmax())
-        out = IntegratedGradients(model).attribute(input_tensor, baselines=b, target=target_class,
-                                                   n_steps=n_steps(steps), method=method)
+                target_class = int(model(x).argmax())
+        kwargs = {} if method is None else {"n_steps": n_steps(steps), "method": method}
+        out = IntegratedGradients(model).attribute(x, baselines=b, target=target_class, **kwargs)
         out = out * (steps + 1) / steps if rescale else out
-        return out.detach().numpy()[0] if numpy_output else out
+        if output == "numpy without batch dimension":
+            return out.detach().numpy()[0]
+        if output == "float64 numpy":
+            return out.detach().double().numpy()
+        return out
 
     return captum_integrated_gradients
 
 
-def hand_written_without_imports(model, input_tensor, target_class, baseline=None, steps=50):
+def hand_written_without_captum(model, input_tensor, target_class, baseline=None, steps=50):
     model.eval()
     b = torch.zeros_like(input_tensor) if baseline is None else baseline
     alphas = (torch.arange(steps + 1) / steps).view(-1, 1, 1, 1)
@@ -38,54 +47,94 @@ def hand_written_without_imports(model, input_tensor, target_class, baseline=Non
 def calls_the_answer_key(model, input_tensor, target_class, baseline=None, steps=50):
     from utils.reference import integrated_gradients
 
-    IntegratedGradients(model)  # touching Captum does not make it allowed
+    IntegratedGradients(model).attribute(input_tensor, target=target_class, n_steps=2)  # Captum is used, but...
     return integrated_gradients(model, input_tensor, target_class, baseline=baseline, steps=steps)
 
 
-CHECKS = [stage05.check_captum_integrated_gradients_mnist, stage05.check_captum_integrated_gradients_imagenet]
+def leaves_a_hook(model, input_tensor, target_class, baseline=None, steps=50):
+    model.register_forward_hook(lambda *args: None)
+    return make()(model, input_tensor, target_class, baseline, steps)
 
 
+def mutates_the_model(model, input_tensor, target_class, baseline=None, steps=50):
+    with torch.no_grad():
+        next(model.parameters()).mul_(1.0001)
+    return make()(model, input_tensor, target_class, baseline, steps)
+
+
+def mutates_the_input(model, input_tensor, target_class, baseline=None, steps=50):
+    result = make()(model, input_tensor, target_class, baseline, steps).detach().clone()
+    input_tensor.mul_(0)
+    return result
+
+
+CHECKS = [stage05.check_captum_integrated_gradients_mnist, stage05.check_captum_integrated_gradients_defaults,
+          stage05.check_captum_integrated_gradients_imagenet]
+WITH_EXPLICIT_ARGUMENTS = [stage05.check_captum_integrated_gradients_mnist,
+                           stage05.check_captum_integrated_gradients_imagenet]
+
+
+@pytest.mark.parametrize("solution", [
+    make(), make(output="numpy without batch dimension"), make(output="float64 numpy"),
+    make(layout=torch.contiguous_format),
+], ids=["tensor", "numpy without batch dimension", "float64 numpy", "default memory layout"])
 @pytest.mark.parametrize("check", CHECKS)
-@pytest.mark.parametrize("solution", [make(), make(numpy_output=True)], ids=["tensor", "numpy"])
 def test_correct_solutions_pass(check, solution):
     check(solution)
 
 
 @pytest.mark.parametrize("mistake", [
-    make(n_steps=lambda s: 50, method="gausslegendre", rescale=False), make(rescale=False),
-    make(n_steps=lambda s: s), make(method="riemann_right", n_steps=lambda s: s, rescale=False),
-    make(use_baseline=False), make(predicted=True),
-], ids=["Captum default", "no (S+1)/S factor", "n_steps = steps", "riemann_right", "ignored baseline",
-        "predicted class"])
+    make(method=None, rescale=False), make(rescale=False), make(n_steps=lambda s: s),
+    make(method="riemann_right", n_steps=lambda s: s, rescale=False),
+    make(method="riemann_left", n_steps=lambda s: s, rescale=False),
+], ids=["Captum default (gausslegendre, 50)", "no (S+1)/S factor", "n_steps = steps", "riemann_right",
+        "riemann_left"])
 @pytest.mark.parametrize("check", CHECKS)
-def test_typical_mistakes_fail(check, mistake):
-    with pytest.raises(AssertionError, match="differs"):
+def test_other_quadratures_fail(check, mistake):
+    with pytest.raises(AssertionError, match="differs from the expected"):
+        check(mistake)
+
+
+@pytest.mark.parametrize("mistake", [make(use_baseline=False), make(predicted=True)],
+                         ids=["ignored baseline", "predicted class"])
+@pytest.mark.parametrize("check", WITH_EXPLICIT_ARGUMENTS)
+def test_ignored_baseline_and_predicted_class_fail(check, mistake):
+    with pytest.raises(AssertionError, match="differs from the expected"):
         check(mistake)
 
 
 def test_train_mode_fails_on_the_imagenet_model():
-    with pytest.raises(AssertionError, match="differs|changed the model"):
+    with pytest.raises(AssertionError, match="differs from the expected|changed the model's .*running"):
         stage05.check_captum_integrated_gradients_imagenet(make(eval_mode=False))
 
 
-@pytest.mark.parametrize("cheat, message", [(hand_written_without_imports, "did not use Captum"),
-                                            (calls_the_answer_key, "answer key")])
-def test_not_using_captum_or_calling_the_answer_key_fails(cheat, message):
+@pytest.mark.parametrize("check", CHECKS)
+def test_an_ig_without_captum_fails(check):
+    with pytest.raises(AssertionError, match="did not use Captum"):
+        check(hand_written_without_captum)
+
+
+@pytest.mark.parametrize("check", WITH_EXPLICIT_ARGUMENTS)
+def test_calling_the_answer_key_fails_even_with_captum(check):
+    with pytest.raises(AssertionError, match="answer key"):
+        check(calls_the_answer_key)
+
+
+@pytest.mark.parametrize("cheat, message", [(leaves_a_hook, "hook"), (mutates_the_model, "changed the model"),
+                                            (mutates_the_input, "modified its input")])
+def test_hooks_and_mutation_fail(cheat, message):
     with pytest.raises(AssertionError, match=message):
         stage05.check_captum_integrated_gradients_mnist(cheat)
 
 
-def test_leaving_a_hook_fails():
-    def leaves_a_hook(model, input_tensor, target_class, baseline=None, steps=50):
-        model.register_forward_hook(lambda *args: None)
-        return make()(model, input_tensor, target_class, baseline, steps)
-
-    with pytest.raises(AssertionError, match="hook"):
-        stage05.check_captum_integrated_gradients_mnist(leaves_a_hook)
+def test_replaced_comparison_functions_fail(monkeypatch):
+    monkeypatch.setattr(np, "allclose", lambda *args, **kwargs: True)
+    with pytest.raises(AssertionError, match="numpy.allclose"):
+        stage05.check_captum_integrated_gradients_mnist(make())
 
 
 def test_a_stub_fails():
-    def stub(*args, **kwargs):
+    def stub(model, input_tensor, target_class, baseline=None, steps=50):
         raise NotImplementedError()
 
     for check in CHECKS:
