@@ -27,7 +27,7 @@ import torch
 
 from .architectures import ARCHITECTURES, activation_bytes, build, flop_counter_macs, parameter_count
 from .outcome import attempt
-from .render import figure_png
+from .render import figure_png, show_in_notebook
 
 MEASURED_STEPS = 8
 EXERCISES = {"count_flops_forward": "07_complexity", "cost_multipliers": "07_complexity"}
@@ -225,12 +225,5 @@ def complexity_estimator(count_flops_forward=None, cost_multipliers=None, *, ren
     estimator = ComplexityEstimator(count_flops_forward, cost_multipliers)
     if render:
         estimator.render()
-    try:
-        from IPython import get_ipython
-        from IPython.display import display
-
-        if get_ipython() is not None:
-            display(estimator.widget())
-    except ImportError:
-        pass
+    show_in_notebook(estimator.widget())
     return estimator

@@ -15,3 +15,14 @@ def figure_png(fig) -> bytes:
     fig.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
     plt.close(fig)
     return buffer.getvalue()
+
+
+def show_in_notebook(widget) -> None:
+    """Display ``widget`` when running inside Jupyter; do nothing elsewhere (scripts, tests)."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:
+        return
+    if get_ipython() is not None:
+        display(widget)

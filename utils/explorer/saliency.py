@@ -23,7 +23,7 @@ from .cache import ResultCache
 from .feature_maps import candidate_layers, feature_map_figure, maps_and_weights
 from .methods import BASELINE_KINDS, EXERCISE_OF, METHOD_BY_NAME, METHODS, FunctionSet
 from .outcome import Outcome, attempt
-from .render import figure_png
+from .render import figure_png, show_in_notebook
 
 DEFAULT_METHODS = ("Vanilla gradients", "Grad-CAM")
 
@@ -246,12 +246,5 @@ def saliency_explorer(functions: dict | None = None, *, compare: dict | None = N
     explorer = SaliencyExplorer({**(functions or {}), **named_functions}, compare=compare)
     if render:
         explorer.render()
-    try:
-        from IPython import get_ipython
-        from IPython.display import display
-
-        if get_ipython() is not None:
-            display(explorer.widget())
-    except ImportError:
-        pass
+    show_in_notebook(explorer.widget())
     return explorer

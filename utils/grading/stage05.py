@@ -14,7 +14,7 @@ from utils.data import load_mnist, load_photo
 from ._compare import assert_matches
 from ._guards import call_student, fresh_model
 from ._integrity import assert_untampered
-from .stage01 import second_choice
+from ._pixel_attribution import second_choice
 
 # MNIST model: a correct configuration evaluates the reference's points with the reference's
 # weights; measured agreement 1e-7 (float32 summation order). The closest typical mistakes:

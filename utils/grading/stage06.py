@@ -21,7 +21,7 @@ from utils.data import load_mnist, load_photo
 from ._compare import assert_matches
 from ._guards import CAPTUM, call_student, fresh_model, run_watched, watched_sources
 from ._integrity import assert_untampered
-from .stage01 import second_choice
+from ._pixel_attribution import second_choice
 
 # Min-max normalised maps from the same float32 arithmetic: a correct solution is
 # within 1e-5 on MNIST and 1e-4 on EfficientNet (Grad-CAM++'s g³ terms are tiny
