@@ -27,14 +27,15 @@ test: $(STAMP)
 
 ## bench: time the reference IG against Captum and the seeds' loops (prints figures)
 bench: $(STAMP)
-	$(BIN)/python -m utils.bench
+	$(BIN)/python -m utils.instructor.bench
 
 ## complexity-table: estimated vs measured cost of each method, ResNet-50 at 224 (the README's table)
 complexity-table: $(STAMP)
-	$(BIN)/python -m utils.explorer.complexity_table
+	$(BIN)/python -m utils.instructor.complexity_table
 
 # ---- Instructors: the term's workflow (see the README's instructor section) ----
 JOBS ?= 1
+SANDBOX ?= 1
 INSTRUCTOR := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m utils.instructor
 
 ## release: regenerate the student release course/ from solutions/
@@ -50,9 +51,9 @@ collect: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make collect SUBMISSIONS=<folder of submissions>"; exit 2; }
 	$(INSTRUCTOR) collect "$(SUBMISSIONS)"
 
-## autograde [JOBS=n]: autograde every collected submission, n notebooks at once (progress shown)
+## autograde [JOBS=n] [SANDBOX=0]: autograde every collected submission, n notebooks at once, each kernel in the sandbox
 autograde: $(STAMP)
-	$(INSTRUCTOR) autograde --jobs $(JOBS)
+	$(INSTRUCTOR) autograde --jobs $(JOBS) $(if $(filter 0,$(SANDBOX)),--no-sandbox)
 
 ## grades: export grades.csv, one row per student, per assignment and total
 grades: $(STAMP)

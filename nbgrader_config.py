@@ -29,15 +29,24 @@ c.OverwriteCells.add_missing_cells = True
 # 0, and the rest of the notebook is still graded.
 c.Execute.timeout = 120
 c.Execute.interrupt_on_timeout = True
+# A kernel that starts slowly on a loaded machine is waited for, not failed.
+c.Execute.startup_timeout = 300
 # nbgrader scores 0 any test cell with output on stderr; a correct solution that
 # emits a warning (PyTorch and Captum do) must keep its marks. Errors are separate
 # outputs and still fail the cell.
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"[\s\S]"
-# nbgrader's Execute gives up on a notebook whose kernel dies (os._exit, a memory
-# kill): this one scores the fatal cell 0 and grades the rest.
+# Every kernel runs in the grading sandbox (utils/instructor/sandbox.py); where it
+# cannot be set up, grading stops with a message, unless told
+# --ResilientExecute.sandbox=False (make autograde SANDBOX=0).
+# ResilientExecute also survives dead kernels (the fatal cell scores 0, the rest is
+# graded) and re-runs a notebook whose cells timed out for lack of CPU.
+# JudgeRecords then decides every test cell from what the hidden tests recorded,
+# in this process, and replaces the cell's outputs with the verdict: nothing the
+# student's kernel printed or raised in a test cell counts.
 c.Autograde.autograde_preprocessors = [
     "utils.instructor.resilient_execute.ResilientExecute",
+    "utils.instructor.judge.preprocessor.JudgeRecords",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",

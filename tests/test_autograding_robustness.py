@@ -10,9 +10,14 @@ not the other way round.
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
+import sys
 import tarfile
+import time
+from pathlib import Path
 
+import psutil
 import pytest
 
 from utils.instructor.autograde import autograde_all
@@ -21,7 +26,8 @@ from utils.instructor.collect import collect
 from utils.instructor.demo_class import KINDS, STAGE, make_demo_class
 from utils.instructor.feedback import generate_feedback
 from utils.instructor.grades import export_grades
-from utils.instructor.paths import Course
+from utils.instructor.paths import ROOT, Course
+from utils.instructor.sandbox import SANDBOX_UIDS
 
 # Long enough for the slowest cell of stage 01 on a loaded 2-core machine, short
 # enough that the endless loop in one submission costs little.
@@ -32,19 +38,34 @@ def student_of(kind: str) -> str:
     return next(f"s{n + 1:02d}-{k.name.replace('_', '-')}" for n, k in enumerate(KINDS) if k.name == kind)
 
 
+def fingerprint(paths) -> dict:
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in paths if p.is_file()}
+
+
+def repository_files() -> list:
+    """The code every later grading process runs: the course's utils and the environment's .pth files."""
+    return [*ROOT.joinpath("utils").rglob("*.py"), *Path(sys.prefix).glob("lib/*/site-packages/*.pth")]
+
+
 @pytest.fixture(scope="module")
 def graded_class(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile_class")
     course = Course.scratch(root / "course")
-    submissions = make_demo_class(root / "submissions", log=lambda *_: None)
+    submissions = make_demo_class(root / "submissions", log=lambda *_: None, attack_root=course.root)
     report = collect(submissions, course, log=lambda *_: None)
+    submitted_before = fingerprint(course.submitted.rglob("*"))
+    code_before = fingerprint(repository_files())
     results = autograde_all(course, extra_args=(TIMEOUT,), jobs=2, log=print)
+    submitted_after = fingerprint(course.submitted.rglob("*"))
+    code_after = fingerprint(repository_files())
+    time.sleep(2)  # a daemon that survived would have written by now
     grades = export_grades(course, log=lambda *_: None)
     with open(grades) as handle:
         scores = {row["student_id"]: row for row in csv.DictReader(handle)}
     with open(submissions / "expected_scores.csv") as handle:
         expected = {row["student_id"]: row for row in csv.DictReader(handle)}
-    return dict(course=course, report=report, results=results, scores=scores, expected=expected)
+    return dict(course=course, report=report, results=results, scores=scores, expected=expected,
+                submitted=(submitted_before, submitted_after), code=(code_before, code_after))
 
 
 @pytest.mark.parametrize("kind", [k.name for k in KINDS])
@@ -55,6 +76,42 @@ def test_each_kind_of_submission_gets_its_expected_score(graded_class, kind):
     got = float(graded_class["scores"][student][STAGE])
     want = float(graded_class["expected"][student][STAGE])
     assert got == want, f"{kind}: scored {got}, expected {want} ({graded_class['expected'][student]['how']})"
+
+
+def test_no_submission_changed_another_students_files_or_the_course_code(graded_class):
+    """The attacks on classmates' notebooks, the gradebook, grades and the code all met read-only walls."""
+    before, after = graded_class["submitted"]
+    assert before == after
+    before, after = graded_class["code"]
+    assert before == after
+    assert not (ROOT / "pwned.txt").exists()
+
+
+def test_no_manual_score_was_written_and_no_daemon_edits_the_grades(graded_class):
+    from nbgrader.api import Gradebook
+
+    course = graded_class["course"]
+    with Gradebook(course.db_url) as gradebook:
+        for student in gradebook.students:
+            for submission in gradebook.student_submissions(student.id):
+                for notebook in submission.notebooks:
+                    assert all(grade.manual_score is None for grade in notebook.grades), student.id
+    assert "pwned" not in course.grades_csv.read_text()
+
+
+def test_after_grading_no_process_of_the_class_remains(graded_class):
+    survivors = [p.info for p in psutil.process_iter(["pid", "uids", "cmdline"])
+                 if p.info["uids"] and p.info["uids"].real in SANDBOX_UIDS]
+    assert not survivors, survivors
+
+
+def test_every_notebook_was_graded_in_the_sandbox(graded_class):
+    graded = [r for r in graded_class["results"] if r.ok]
+    assert graded and all(r.status.get("sandbox") is True for r in graded)
+    with open(graded_class["course"].grades_csv) as handle:
+        rows = [row for row in csv.DictReader(handle) if row["student_id"] != "(max)"]
+    assert all("WITHOUT sandbox" not in row[f"{STAGE} status"] for row in rows)
+    assert any(row[f"{STAGE} status"] == "graded" for row in rows)
 
 
 def test_the_solution_earns_every_automatic_point_and_the_stub_none(graded_class):
@@ -143,8 +200,8 @@ def test_feedback_shows_results_but_no_hidden_test(graded_class):
     assert "a photo you have not seen" in html, "the feedback should carry the hidden test's message"
 
 
-ANSWER_KEY_IMPORT = re.compile(r"^\s*(from\s+utils(\.reference|\.grading|\s+import\s+(reference|grading))|"
-                               r"import\s+utils\.(reference|grading))", re.MULTILINE)
+ANSWER_KEY_IMPORT = re.compile(r"^\s*(from\s+utils(\.instructor|\s+import\s+instructor)|import\s+utils\.instructor)",
+                               re.MULTILINE)
 
 
 def test_the_student_bundle_holds_no_answer_key(tmp_path):
@@ -164,7 +221,7 @@ def test_the_student_bundle_holds_no_answer_key(tmp_path):
 
 
 def test_the_student_bundle_runs_without_the_answer_key(tmp_path):
-    """The student-facing modules import from the unpacked bundle alone (no utils.reference next to them)."""
+    """The student-facing modules import from the unpacked bundle alone (no utils.instructor.reference next to them)."""
     import subprocess
     import sys
 
@@ -176,7 +233,7 @@ def test_the_student_bundle_runs_without_the_answer_key(tmp_path):
     # as a student's machine has only the bundle.
     probe = ("import sys; sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in repr(f).lower()];"
              "import utils, utils.checks, utils.models, utils.data, utils.plotting, utils.explorer;"
-             "import importlib.util as u; assert u.find_spec('utils.reference') is None, 'answer key found';"
+             "import importlib.util as u; assert u.find_spec('utils.instructor.reference') is None, 'answer key found';"
              "outside = [m.__file__ for n, m in sys.modules.items() if n.startswith('utils') and "
              "not (m.__file__ or '').startswith(sys.argv[1])]; assert not outside, outside")
     done = subprocess.run([sys.executable, "-c", probe, str(root)], cwd=root, capture_output=True, text=True,

@@ -4,7 +4,7 @@ import pytest
 import torch
 from torchvision.transforms.functional import gaussian_blur
 
-from utils.reference import BASELINE_KINDS, make_baseline
+from utils.instructor.reference import BASELINE_KINDS, make_baseline
 
 
 @pytest.fixture

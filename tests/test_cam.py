@@ -3,8 +3,8 @@
 import torch
 import pytest
 
-from utils.reference import cam, gradcam, gradcam_plusplus
-from utils.reference._maps import min_max_normalise
+from utils.instructor.reference import cam, gradcam, gradcam_plusplus
+from utils.instructor.reference._maps import min_max_normalise
 
 from ._compare import assert_maps_close
 
@@ -59,7 +59,7 @@ def test_relu_is_applied_before_normalising(small_cnn, small_batch):
 
 
 def test_gradcam_plusplus_alpha_is_zero_where_the_denominator_is_zero():
-    from utils.reference.gradcam_plusplus import gradcam_plusplus_weights
+    from utils.instructor.reference.gradcam_plusplus import gradcam_plusplus_weights
 
     activations = torch.ones(1, 2, 2, 2)
     gradients = torch.tensor([[[[0.0, 1.0], [0.0, 0.0]], [[0.0, 0.0], [0.0, 0.0]]]])

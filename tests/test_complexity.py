@@ -7,7 +7,7 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from utils.models import TinyGradCAMNet
-from utils.reference import METHOD_NAMES, cost_multipliers, count_flops_forward
+from utils.instructor.reference import METHOD_NAMES, cost_multipliers, count_flops_forward
 
 
 def flop_counter_macs(model, in_ch, h, w):

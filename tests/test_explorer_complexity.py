@@ -3,7 +3,7 @@ with FlopCounterMode, stubs and wrong counts shown as messages, and a real measu
 
 import pytest
 
-from utils import reference
+from utils.instructor import reference
 from utils.explorer import complexity_estimator
 from utils.explorer.architectures import ARCHITECTURES, build, flop_counter_macs
 

@@ -4,7 +4,7 @@ stubs and errors become messages, and a second function set appears as a second 
 import pytest
 import torch
 
-from utils import reference
+from utils.instructor import reference
 from utils.explorer import saliency_explorer
 from utils.explorer.methods import METHODS
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from utils.grading import stage02
+from utils.instructor.judge import checker
 
 
 def gradient(model, input_tensor, target_class, eval_mode=True, probability=False):
@@ -47,7 +47,7 @@ def gradient_alone(model, input_tensor, target_class):
 
 
 def calls_the_answer_key(model, input_tensor, target_class):
-    from utils.reference import gradient_x_input
+    from utils.instructor.reference import gradient_x_input
 
     return gradient_x_input(model, input_tensor, target_class)
 
@@ -69,7 +69,7 @@ def mutates_the_input(model, input_tensor, target_class):
     return result
 
 
-CHECKS = [stage02.check_gradient_x_input_imagenet, stage02.check_gradient_x_input_mnist]
+CHECKS = [checker("test_gradient_x_input_hidden_imagenet"), checker("test_gradient_x_input_hidden_mnist")]
 
 
 @pytest.mark.parametrize("solution", [correct, correct_float64_without_batch_dim])
@@ -91,7 +91,7 @@ def test_mistakes_fail(check, mistake, message):
 
 def test_forgetting_eval_fails_on_the_imagenet_model():
     with pytest.raises(AssertionError, match="differs|changed the model"):
-        stage02.check_gradient_x_input_imagenet(forgets_eval)
+        checker("test_gradient_x_input_hidden_imagenet")(forgets_eval)
 
 
 def test_a_stub_fails():

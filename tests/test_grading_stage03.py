@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from utils.grading import stage03
+from utils.instructor.judge import checker
 
 
 def interpolate_path(input_tensor, baseline, steps):
@@ -78,19 +78,19 @@ def gap_of_predicted_class(model, input_tensor, target_class, attributions, base
     return float(completeness_gap(model, input_tensor, predicted, attributions, baseline))
 
 
-IG_CHECKS = [stage03.check_integrated_gradients_mnist, stage03.check_integrated_gradients_default_baseline,
-             stage03.check_integrated_gradients_imagenet]
+IG_CHECKS = [checker("test_integrated_gradients_hidden_mnist"), checker("test_integrated_gradients_hidden_default_baseline"),
+             checker("test_integrated_gradients_hidden_imagenet")]
 
 
 @pytest.mark.parametrize("solution", [interpolate_path, path_numpy])
 def test_a_correct_path_passes(solution):
     solution.__name__ = "interpolate_path"
-    stage03.check_interpolate_path(solution)
+    checker("test_interpolate_path_hidden")(solution)
 
 
 def test_a_path_without_its_end_point_fails():
     with pytest.raises(AssertionError, match="shape"):
-        stage03.check_interpolate_path(path_without_the_end)
+        checker("test_interpolate_path_hidden")(path_without_the_end)
 
 
 @pytest.mark.parametrize("check", IG_CHECKS)
@@ -103,13 +103,13 @@ def test_correct_integrated_gradients_pass(check):
     make_ig(absolute=True), make_ig(predicted=True), make_ig(points=lambda steps: steps),
 ], ids=["left Riemann", "right Riemann", "no (x - baseline) factor", "softmax", "absolute", "predicted class",
         "steps points instead of steps+1"])
-@pytest.mark.parametrize("check", [stage03.check_integrated_gradients_mnist, stage03.check_integrated_gradients_imagenet])
+@pytest.mark.parametrize("check", [checker("test_integrated_gradients_hidden_mnist"), checker("test_integrated_gradients_hidden_imagenet")])
 def test_typical_ig_mistakes_fail(check, mistake):
     with pytest.raises(AssertionError, match="differs|shape"):
         check(mistake)
 
 
-@pytest.mark.parametrize("check", [stage03.check_integrated_gradients_mnist, stage03.check_integrated_gradients_imagenet])
+@pytest.mark.parametrize("check", [checker("test_integrated_gradients_hidden_mnist"), checker("test_integrated_gradients_hidden_imagenet")])
 def test_an_ignored_baseline_fails(check):
     with pytest.raises(AssertionError, match="differs"):
         check(make_ig(use_baseline=False))
@@ -117,12 +117,12 @@ def test_an_ignored_baseline_fails(check):
 
 def test_train_mode_fails_on_the_imagenet_model():
     with pytest.raises(AssertionError, match="differs|changed the model"):
-        stage03.check_integrated_gradients_imagenet(make_ig(eval_mode=False))
+        checker("test_integrated_gradients_hidden_imagenet")(make_ig(eval_mode=False))
 
 
 def test_cheating_fails():
     def calls_the_answer_key(model, input_tensor, target_class, baseline=None, steps=50):
-        from utils.reference import integrated_gradients
+        from utils.instructor.reference import integrated_gradients
 
         return integrated_gradients(model, input_tensor, target_class, baseline=baseline, steps=steps)
 
@@ -145,23 +145,23 @@ def test_cheating_fails():
     for function, message in ((calls_the_answer_key, "answer key"), (calls_captum, "Captum"),
                               (leaves_a_hook, "hook"), (mutates_the_baseline, "modified its input")):
         with pytest.raises(AssertionError, match=message):
-            stage03.check_integrated_gradients_mnist(function)
+            checker("test_integrated_gradients_hidden_mnist")(function)
 
 
 def test_a_correct_gap_passes():
-    stage03.check_completeness_gap(completeness_gap)
+    checker("test_completeness_gap_hidden")(completeness_gap)
 
 
 @pytest.mark.parametrize("mistake", [gap_sign_flipped, gap_with_probabilities, gap_of_predicted_class])
 def test_typical_gap_mistakes_fail(mistake):
     with pytest.raises(AssertionError, match="not the expected gap"):
-        stage03.check_completeness_gap(mistake)
+        checker("test_completeness_gap_hidden")(mistake)
 
 
 def test_stubs_fail():
     def stub(*args, **kwargs):
         raise NotImplementedError()
 
-    for check in (stage03.check_interpolate_path, *IG_CHECKS, stage03.check_completeness_gap):
+    for check in (checker("test_interpolate_path_hidden"), *IG_CHECKS, checker("test_completeness_gap_hidden")):
         with pytest.raises(AssertionError, match="not implemented"):
             check(stub)

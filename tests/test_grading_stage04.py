@@ -5,7 +5,7 @@ import pytest
 import torch
 import torchvision.transforms.functional as TF
 
-from utils.grading import stage04
+from utils.instructor.judge import checker
 
 
 def make(black=-1.0, kernel=31, sigma=10.0, seeded=True, noise_low=-1.0, mutate=False, unknown=ValueError,
@@ -34,8 +34,8 @@ def make(black=-1.0, kernel=31, sigma=10.0, seeded=True, noise_low=-1.0, mutate=
     return make_baseline
 
 
-CHECKS = [stage04.check_make_baseline_constant, stage04.check_make_baseline_blur,
-          stage04.check_make_baseline_noise, stage04.check_make_baseline_unknown_kind]
+CHECKS = [checker("test_make_baseline_hidden_constant"), checker("test_make_baseline_hidden_blur"),
+          checker("test_make_baseline_hidden_noise"), checker("test_make_baseline_hidden_unknown_kind")]
 
 
 @pytest.mark.parametrize("check", CHECKS)
@@ -44,38 +44,56 @@ def test_correct_solutions_pass(check, solution):
     check(solution)
 
 
-@pytest.mark.parametrize("check, mistake", [
-    (stage04.check_make_baseline_constant, make(black=0.0)),
-    (stage04.check_make_baseline_blur, make(kernel=15)),
-    (stage04.check_make_baseline_blur, make(sigma=5.0)),
-    (stage04.check_make_baseline_noise, make(seeded=False)),
-    (stage04.check_make_baseline_noise, make(noise_low=0.0)),
+@pytest.mark.parametrize("check, mistake, message", [
+    (checker("test_make_baseline_hidden_constant"), make(black=0.0), "differs"),
+    (checker("test_make_baseline_hidden_blur"), make(kernel=15), "differs"),
+    (checker("test_make_baseline_hidden_blur"), make(sigma=5.0), "differs"),
+    (checker("test_make_baseline_hidden_noise"), make(seeded=False), "different noise"),
+    (checker("test_make_baseline_hidden_noise"), make(noise_low=0.0), "uniformly"),
 ], ids=["black = 0", "blur kernel 15", "blur sigma 5", "unseeded noise", "noise on [0, 1]"])
-def test_typical_mistakes_fail(check, mistake):
-    with pytest.raises(AssertionError, match="differs"):
+def test_typical_mistakes_fail(check, mistake, message):
+    with pytest.raises(AssertionError, match=message):
         check(mistake)
+
+
+def numpy_noise(input_tensor, kind):
+    """A correct noise baseline from another generator: NumPy's, seeded."""
+    if kind != "noise":
+        return make()(input_tensor, kind)
+    return np.random.default_rng(7).uniform(-1, 1, size=tuple(input_tensor.shape))
+
+
+def normal_noise(input_tensor, kind):
+    return (0.5 * torch.randn(input_tensor.shape, generator=torch.Generator().manual_seed(0))).clamp(-1, 1)
+
+
+def test_the_noise_is_graded_by_its_properties_not_one_generator():
+    """Any seeded uniform draw on [-1, 1] earns the point; a normal draw does not."""
+    checker("test_make_baseline_hidden_noise")(numpy_noise)
+    with pytest.raises(AssertionError, match="uniformly"):
+        checker("test_make_baseline_hidden_noise")(normal_noise)
 
 
 def test_mutating_the_input_fails():
     with pytest.raises(AssertionError, match="modified its input"):
-        stage04.check_make_baseline_constant(make(mutate=True))
+        checker("test_make_baseline_hidden_constant")(make(mutate=True))
 
 
 @pytest.mark.parametrize("mistake, message", [(make(unknown=None), "returned a value"),
                                               (make(unknown=KeyError), "raised KeyError")])
 def test_unknown_kinds_must_raise_value_error(mistake, message):
     with pytest.raises(AssertionError, match=message):
-        stage04.check_make_baseline_unknown_kind(mistake)
+        checker("test_make_baseline_hidden_unknown_kind")(mistake)
 
 
 def test_calling_the_answer_key_fails():
     def calls_the_answer_key(input_tensor, kind):
-        from utils.reference import make_baseline
+        from utils.instructor.reference import make_baseline
 
         return make_baseline(input_tensor, kind)
 
     with pytest.raises(AssertionError, match="answer key"):
-        stage04.check_make_baseline_constant(calls_the_answer_key)
+        checker("test_make_baseline_hidden_constant")(calls_the_answer_key)
 
 
 def test_a_stub_fails():
@@ -88,7 +106,7 @@ def test_a_stub_fails():
 
 
 def test_noise_recipe_in_the_notebook_matches_the_reference():
-    from utils.reference import make_baseline
+    from utils.instructor.reference import make_baseline
 
     x = torch.zeros(1, 3, 5, 5)
     g = torch.Generator().manual_seed(0)

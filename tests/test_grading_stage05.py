@@ -5,7 +5,7 @@ import pytest
 import torch
 from captum.attr import IntegratedGradients
 
-from utils.grading import stage05
+from utils.instructor.judge import checker
 
 
 def make(n_steps=lambda s: s + 1, method="riemann_trapezoid", rescale=True, use_baseline=True, eval_mode=True,
@@ -45,7 +45,7 @@ def hand_written_without_captum(model, input_tensor, target_class, baseline=None
 
 
 def calls_the_answer_key(model, input_tensor, target_class, baseline=None, steps=50):
-    from utils.reference import integrated_gradients
+    from utils.instructor.reference import integrated_gradients
 
     IntegratedGradients(model).attribute(input_tensor, target=target_class, n_steps=2)  # Captum is used, but...
     return integrated_gradients(model, input_tensor, target_class, baseline=baseline, steps=steps)
@@ -68,10 +68,10 @@ def mutates_the_input(model, input_tensor, target_class, baseline=None, steps=50
     return result
 
 
-CHECKS = [stage05.check_captum_integrated_gradients_mnist, stage05.check_captum_integrated_gradients_defaults,
-          stage05.check_captum_integrated_gradients_imagenet]
-WITH_EXPLICIT_ARGUMENTS = [stage05.check_captum_integrated_gradients_mnist,
-                           stage05.check_captum_integrated_gradients_imagenet]
+CHECKS = [checker("test_captum_integrated_gradients_hidden_mnist"), checker("test_captum_integrated_gradients_hidden_defaults"),
+          checker("test_captum_integrated_gradients_hidden_imagenet")]
+WITH_EXPLICIT_ARGUMENTS = [checker("test_captum_integrated_gradients_hidden_mnist"),
+                           checker("test_captum_integrated_gradients_hidden_imagenet")]
 
 
 @pytest.mark.parametrize("solution", [
@@ -105,7 +105,7 @@ def test_ignored_baseline_and_predicted_class_fail(check, mistake):
 
 def test_train_mode_fails_on_the_imagenet_model():
     with pytest.raises(AssertionError, match="differs from the expected|changed the model's .*running"):
-        stage05.check_captum_integrated_gradients_imagenet(make(eval_mode=False))
+        checker("test_captum_integrated_gradients_hidden_imagenet")(make(eval_mode=False))
 
 
 @pytest.mark.parametrize("check", CHECKS)
@@ -124,13 +124,15 @@ def test_calling_the_answer_key_fails_even_with_captum(check):
                                             (mutates_the_input, "modified its input")])
 def test_hooks_and_mutation_fail(cheat, message):
     with pytest.raises(AssertionError, match=message):
-        stage05.check_captum_integrated_gradients_mnist(cheat)
+        checker("test_captum_integrated_gradients_hidden_mnist")(cheat)
 
 
-def test_replaced_comparison_functions_fail(monkeypatch):
+def test_replaced_comparison_functions_cannot_make_a_wrong_answer_pass(monkeypatch):
+    """The judge compares outside the student's code: patched comparisons change nothing."""
     monkeypatch.setattr(np, "allclose", lambda *args, **kwargs: True)
-    with pytest.raises(AssertionError, match="numpy.allclose"):
-        stage05.check_captum_integrated_gradients_mnist(make())
+    monkeypatch.setattr(torch, "allclose", lambda *args, **kwargs: True)
+    with pytest.raises(AssertionError, match="differs"):
+        checker("test_captum_integrated_gradients_hidden_mnist")(make(method="gausslegendre"))
 
 
 def test_a_stub_fails():

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from utils.grading import stage06
+from utils.instructor.judge import checker
 
 
 def resolve(model, layer):
@@ -55,9 +55,9 @@ def make(rule, relu=True, normalise=True, abs_gradients=False, predicted=False, 
     return explain
 
 
-CAM = [stage06.check_compute_cam_mnist, stage06.check_compute_cam_imagenet]
-GRADCAM = [stage06.check_compute_gradcam_mnist, stage06.check_compute_gradcam_imagenet]
-PLUSPLUS = [stage06.check_compute_gradcam_plusplus_mnist, stage06.check_compute_gradcam_plusplus_imagenet]
+CAM = [checker("test_compute_cam_hidden_mnist"), checker("test_compute_cam_hidden_imagenet")]
+GRADCAM = [checker("test_compute_gradcam_hidden_mnist"), checker("test_compute_gradcam_hidden_imagenet")]
+PLUSPLUS = [checker("test_compute_gradcam_plusplus_hidden_mnist"), checker("test_compute_gradcam_plusplus_hidden_imagenet")]
 
 
 @pytest.mark.parametrize("checks, rule", [(CAM, "cam"), (GRADCAM, "gradcam"), (PLUSPLUS, "plusplus")])
@@ -89,17 +89,17 @@ def test_the_layer_before_the_activation_fails():
         return wrong(model, x, class_idx, "conv3" if layer is None else layer)
 
     with pytest.raises(AssertionError, match="differs"):
-        stage06.check_compute_gradcam_mnist(before_activation)
+        checker("test_compute_gradcam_hidden_mnist")(before_activation)
 
 
 def test_train_mode_fails_on_the_imagenet_model():
     with pytest.raises(AssertionError, match="differs|changed the model"):
-        stage06.check_compute_gradcam_imagenet(make("gradcam", eval_mode=False))
+        checker("test_compute_gradcam_hidden_imagenet")(make("gradcam", eval_mode=False))
 
 
 def test_cheating_fails():
     def calls_the_answer_key(model, x, class_idx, layer=None):
-        from utils.reference import gradcam
+        from utils.instructor.reference import gradcam
 
         return gradcam(model, x, class_idx, layer=layer)[0]
 
@@ -133,7 +133,7 @@ def test_cheating_fails():
                            (calls_captum, "Captum"), (make("gradcam", keep_hook=True), "hook"),
                            (mutates_input, "modified its input"), (mutates_model, "changed the model")):
         with pytest.raises(AssertionError, match=message):
-            stage06.check_compute_gradcam_mnist(cheat)
+            checker("test_compute_gradcam_hidden_mnist")(cheat)
 
 
 def smoothgrad(explain, model, x, class_idx, n_samples=25, noise_std=0.1):
@@ -157,7 +157,7 @@ def make_smoothgrad(reduce="mean", noise=lambda x, s: s * torch.randn_like(x), f
     return wrong
 
 
-SMOOTHGRAD = [stage06.check_smoothgrad_mean, stage06.check_smoothgrad_defaults]
+SMOOTHGRAD = [checker("test_smoothgrad_hidden_mean"), checker("test_smoothgrad_hidden_defaults")]
 
 
 @pytest.mark.parametrize("check", SMOOTHGRAD)
@@ -202,6 +202,6 @@ def test_a_smoothgrad_that_mutates_its_input_cannot_poison_the_cached_digits():
     from utils.data import load_mnist
 
     before = load_mnist().x_test.clone()
-    with pytest.raises(AssertionError, match="modified x"):
-        stage06.check_smoothgrad_mean(make_smoothgrad(mutate=True))
+    with pytest.raises(AssertionError, match="smoothgrad modified its input"):
+        checker("test_smoothgrad_hidden_mean")(make_smoothgrad(mutate=True))
     assert torch.equal(load_mnist().x_test, before)

@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch import nn
 
-from utils.grading import stage07
+from utils.instructor.judge import checker
 
 
 def make_counter(per_mac=1, linear=True, groups=True, input_size_everywhere=False, once_per_module=False,
@@ -38,7 +38,7 @@ def make_counter(per_mac=1, linear=True, groups=True, input_size_everywhere=Fals
     return count_flops_forward
 
 
-COUNT_CHECKS = [stage07.check_count_flops_forward_custom, stage07.check_count_flops_forward_models]
+COUNT_CHECKS = [checker("test_count_flops_forward_hidden_custom"), checker("test_count_flops_forward_hidden_models")]
 
 
 @pytest.mark.parametrize("check", COUNT_CHECKS)
@@ -53,7 +53,7 @@ def test_a_correct_count_passes(check, solution):
 ], ids=["2 FLOPs per MAC", "Linear forgotten", "groups ignored", "input size at every layer", "first call only"])
 def test_counting_mistakes_fail_on_the_unseen_network(mistake):
     with pytest.raises(AssertionError, match="not the expected value"):
-        stage07.check_count_flops_forward_custom(mistake)
+        checker("test_count_flops_forward_hidden_custom")(mistake)
 
 
 @pytest.mark.parametrize("mistake", [make_counter(per_mac=2), make_counter(linear=False),
@@ -61,22 +61,22 @@ def test_counting_mistakes_fail_on_the_unseen_network(mistake):
                          ids=["2 FLOPs per MAC", "Linear forgotten", "groups ignored", "input size at every layer"])
 def test_counting_mistakes_fail_on_the_models(mistake):
     with pytest.raises(AssertionError, match="not the expected value"):
-        stage07.check_count_flops_forward_models(mistake)
+        checker("test_count_flops_forward_hidden_models")(mistake)
 
 
 def test_hooks_left_behind_fail():
     with pytest.raises(AssertionError, match="hook"):
-        stage07.check_count_flops_forward_custom(make_counter(keep_hooks=True))
+        checker("test_count_flops_forward_hidden_custom")(make_counter(keep_hooks=True))
 
 
 def test_calling_the_answer_key_fails():
     def calls_the_answer_key(model, in_ch, H, W):
-        from utils.reference import count_flops_forward
+        from utils.instructor.reference import count_flops_forward
 
         return count_flops_forward(model, in_ch, H, W)
 
     with pytest.raises(AssertionError, match="answer key"):
-        stage07.check_count_flops_forward_custom(calls_the_answer_key)
+        checker("test_count_flops_forward_hidden_custom")(calls_the_answer_key)
 
 
 def cost_multipliers(steps, n_samples, backward=2, points=lambda s: s + 1, drop=None):
@@ -90,8 +90,8 @@ def cost_multipliers(steps, n_samples, backward=2, points=lambda s: s + 1, drop=
 
 
 def test_a_correct_cost_table_passes():
-    stage07.check_cost_multipliers(cost_multipliers)
-    stage07.check_cost_multipliers(lambda steps, n_samples: {k: float(v) for k, v in cost_multipliers(steps, n_samples).items()})
+    checker("test_cost_multipliers_hidden")(cost_multipliers)
+    checker("test_cost_multipliers_hidden")(lambda steps, n_samples: {k: float(v) for k, v in cost_multipliers(steps, n_samples).items()})
 
 
 @pytest.mark.parametrize("mistake, message", [
@@ -102,13 +102,13 @@ def test_a_correct_cost_table_passes():
 ], ids=["backward = 1 forward", "steps instead of steps+1", "missing key", "a list"])
 def test_cost_table_mistakes_fail(mistake, message):
     with pytest.raises(AssertionError, match=message):
-        stage07.check_cost_multipliers(mistake)
+        checker("test_cost_multipliers_hidden")(mistake)
 
 
 def test_stubs_fail():
     def stub(*args, **kwargs):
         raise NotImplementedError()
 
-    for check in COUNT_CHECKS + [stage07.check_cost_multipliers]:
+    for check in COUNT_CHECKS + [checker("test_cost_multipliers_hidden")]:
         with pytest.raises(AssertionError, match="not implemented"):
             check(stub)

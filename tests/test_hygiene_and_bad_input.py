@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from utils import reference as R
+from utils.instructor import reference as R
 
 from .conftest import SmallCNN
 

@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch import nn
 
-from utils.reference import integrated_gradients, make_baseline, quadrature
+from utils.instructor.reference import integrated_gradients, make_baseline, quadrature
 
 
 def test_completeness_gap_vanishes_with_steps_on_mnist(tiny_model, mnist):

@@ -4,8 +4,8 @@ import pytest
 import torch
 from captum.attr import InputXGradient, IntegratedGradients, LayerGradCam, Saliency
 
-from utils.reference import gradcam, gradient_x_input, integrated_gradients, make_baseline, vanilla_gradients
-from utils.reference._maps import min_max_normalise
+from utils.instructor.reference import gradcam, gradient_x_input, integrated_gradients, make_baseline, vanilla_gradients
+from utils.instructor.reference._maps import min_max_normalise
 
 from ._compare import assert_maps_close
 

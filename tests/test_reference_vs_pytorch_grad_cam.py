@@ -6,7 +6,7 @@ from pytorch_grad_cam import GradCAM, GradCAMPlusPlus
 from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 from torch import nn
 
-from utils.reference import gradcam, gradcam_plusplus
+from utils.instructor.reference import gradcam, gradcam_plusplus
 
 from ._compare import assert_maps_close
 

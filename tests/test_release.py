@@ -74,7 +74,7 @@ def test_release_gives_nothing_away(stage):
     path = RELEASE / stage / f"{stage}.ipynb"
     text = path.read_text()
     for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS",
-                   "utils.reference", "from utils import reference", "utils.grading", "utils import grading"):
+                   "utils.instructor", "from utils import instructor", "utils.recording", "record("):
         assert marker not in text, f"course/{stage} contains {marker!r}"
     nb = nbformat.read(path, 4)
     sources = "\n".join(cell.source for cell in nb.cells)

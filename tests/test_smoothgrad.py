@@ -2,7 +2,7 @@
 
 import torch
 
-from utils.reference import gradcam, integrated_gradients, smoothgrad, vanilla_gradients
+from utils.instructor.reference import gradcam, integrated_gradients, smoothgrad, vanilla_gradients
 
 
 def test_equals_the_mean_over_explicit_noisy_copies(small_cnn, small_batch):

@@ -2,7 +2,7 @@
 
 Both take the methods as functions, so a notebook shows its own: the solutions in
 the instructors' notebooks, a student's functions in the release. Nothing here
-imports the answer key (``utils.reference``), which the student bundle does not ship.
+imports the answer key (``utils.instructor.reference``), which the student bundle does not ship.
 
     from utils.explorer import saliency_explorer, complexity_estimator
     saliency_explorer(compute_gradcam=compute_gradcam, smoothgrad=smoothgrad)

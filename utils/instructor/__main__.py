@@ -20,6 +20,9 @@ def main(argv=None) -> int:
     autograde.add_argument("--stage")
     autograde.add_argument("--student")
     autograde.add_argument("--jobs", type=int, default=1, help="notebooks graded at once (default 1)")
+    autograde.add_argument("--no-sandbox", action="store_true",
+                           help="grade without the bubblewrap sandbox (submissions can then read and change "
+                                "everything you can; the grade table says so)")
     commands.add_parser("grades", help="export grades.csv (one row per student)")
     commands.add_parser("feedback", help="HTML feedback per student in feedback/")
     demo = commands.add_parser("demo-class", help="generate a sample class with known scores")
@@ -43,8 +46,15 @@ def main(argv=None) -> int:
     elif args.command == "autograde":
         from .autograde import autograde_all
 
+        from .sandbox import SandboxUnavailable
+
         started = time.perf_counter()
-        results = autograde_all(only_stage=args.stage, only_student=args.student, jobs=args.jobs)
+        try:
+            results = autograde_all(only_stage=args.stage, only_student=args.student, jobs=args.jobs,
+                                    sandbox=not args.no_sandbox)
+        except SandboxUnavailable as error:
+            print(f"autograde refused: {error}", file=sys.stderr)
+            return 2
         failed = [r for r in results if not r.ok]
         print(f"autograded {len(results) - len(failed)} of {len(results)} notebooks in "
               f"{time.perf_counter() - started:.0f} s" + (f"; {len(failed)} could not be graded" if failed else ""))

@@ -1,9 +1,12 @@
 """How long autograding takes on this machine (prints figures; asserts nothing).
 
-    python -m utils.instructor.bench_grading [--students 20] [--jobs 1 2]
+    python -m utils.instructor.bench_grading [--students 20] [--jobs 1 2] [--before REV]
 
 1. One student's seven notebooks: the solution notebooks handed in as a
-   submission (the slowest case: every hidden test runs to the end). Goal: <= 3 min.
+   submission (the slowest case: every hidden test runs to the end), in the sandbox
+   and without it (what the sandbox costs per notebook). Goal: <= 2 min.
+   ``--before REV`` also grades them with the course as it was at git revision REV
+   (a worktree in the scratch folder), in the same run, for a before/after figure.
 2. A class of ``--students`` generated submissions (``make demo-class``: correct,
    partly wrong, broken and hostile ones), graded with each ``--jobs`` setting.
 Everything happens in a scratch workspace; the repository's gradebook is untouched.
@@ -14,6 +17,8 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -21,26 +26,62 @@ from pathlib import Path
 from .autograde import autograde_all
 from .collect import collect
 from .demo_class import make_demo_class
-from .paths import SOURCE, Course, stages
+from .paths import ROOT, SOURCE, Course, stages
 
-GOAL_ONE_STUDENT_S = 180
+GOAL_ONE_STUDENT_S = 120
 
 
-def one_student(workdir: Path, jobs: int = 1) -> float:
-    course = Course.scratch(workdir / f"one_student_jobs{jobs}")
+def one_student(workdir: Path, jobs: int = 1, sandbox: bool = True) -> dict:
+    """Seconds per notebook (and ``"total"``) to autograde the seven solution notebooks of one student."""
+    course = Course.scratch(workdir / f"one_student_jobs{jobs}_{'sandbox' if sandbox else 'nosandbox'}")
     for stage in stages():
         target = course.submitted / "bench-student" / stage
         target.mkdir(parents=True, exist_ok=True)
         shutil.copy(SOURCE / stage / f"{stage}.ipynb", target / f"{stage}.ipynb")
+    autograde_all(course, only_student="nobody", log=lambda *_: None)  # gradebook and expected values first
     started = time.perf_counter()
-    results = autograde_all(course, jobs=jobs, log=lambda *_: None)
+    results = autograde_all(course, jobs=jobs, sandbox=sandbox, log=lambda *_: None)
     seconds = time.perf_counter() - started
+    label = "in the sandbox" if sandbox else "WITHOUT sandbox"
     for result in results if jobs == 1 else ():
         print(f"  {result.stage:<28} {result.seconds:6.1f} s  {'graded' if result.ok else 'FAILED: ' + result.message}")
     verdict = "within" if seconds <= GOAL_ONE_STUDENT_S else "OVER"
-    print(f"one student, {len(results)} notebooks, {jobs} job(s): {seconds:.0f} s "
+    print(f"one student, {len(results)} notebooks, {jobs} job(s), {label}: {seconds:.0f} s "
           f"({verdict} the {GOAL_ONE_STUDENT_S} s goal)")
-    return seconds
+    return {"total": seconds, **{r.stage: r.seconds for r in results}}
+
+
+def one_student_before(workdir: Path, revision: str) -> float | None:
+    """The same student graded by the course as it was at ``revision`` (its own code, config and notebooks)."""
+    tree = workdir / "before"
+    made = subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), revision],
+                          capture_output=True, text=True)
+    if made.returncode != 0:
+        print(f"could not check out {revision}: {made.stderr.strip()}")
+        return None
+    try:
+        code = ("import shutil, time; from pathlib import Path\n"
+                "from utils.instructor.autograde import autograde_all\n"
+                "from utils.instructor.paths import SOURCE, Course, stages\n"
+                f"course = Course.scratch(Path({str(workdir / 'one_student_before')!r}))\n"
+                "for stage in stages():\n"
+                "    target = course.submitted / 'bench-student' / stage\n"
+                "    target.mkdir(parents=True, exist_ok=True)\n"
+                "    shutil.copy(SOURCE / stage / f'{stage}.ipynb', target / f'{stage}.ipynb')\n"
+                "autograde_all(course, only_student='nobody', log=lambda *_: None)\n"
+                "started = time.perf_counter()\n"
+                "results = autograde_all(course, log=lambda *_: None)\n"
+                "print(time.perf_counter() - started, sum(r.ok for r in results))\n")
+        done = subprocess.run([sys.executable, "-c", code], cwd=tree, capture_output=True, text=True,
+                              env={**os.environ, "PYTHONPATH": str(tree)})
+        if done.returncode != 0:
+            print(f"grading with {revision} failed: {done.stderr.strip()[-500:]}")
+            return None
+        seconds, graded = done.stdout.split()[-2:]
+        print(f"one student, {graded} notebooks graded by the course at {revision}, 1 job: {float(seconds):.0f} s")
+        return float(seconds)
+    finally:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], capture_output=True)
 
 
 def whole_class(workdir: Path, students: int, jobs: int) -> float:
@@ -60,12 +101,21 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--students", type=int, default=20)
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--before", metavar="REV", help="also grade the student with the course at this git revision")
     args = parser.parse_args(argv)
     print(f"autograding benchmark on {os.cpu_count()} CPU core(s)")
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as scratch:
         workdir = Path(scratch)
+        if args.before:
+            one_student_before(workdir, args.before)
+        sandboxed = one_student(workdir, 1, sandbox=True)
+        bare = one_student(workdir, 1, sandbox=False)
+        cost = [sandboxed[s] - bare[s] for s in stages() if s in sandboxed and s in bare]
+        print(f"the sandbox costs {sum(cost) / max(len(cost), 1):+.1f} s per notebook on average "
+              f"({sandboxed['total'] - bare['total']:+.0f} s for the seven)")
         for jobs in args.jobs:
-            one_student(workdir, jobs)
+            if jobs != 1:
+                one_student(workdir, jobs)
         timings = {jobs: whole_class(workdir, args.students, jobs) for jobs in args.jobs}
     if len(timings) > 1:
         base = timings[min(timings)]

@@ -7,12 +7,11 @@ from pathlib import Path
 
 from .paths import ROOT
 
-#: What goes in, relative to the repository root (directories recursively).
-INCLUDED = ["course", "data", "utils/__init__.py", "utils/checks.py", "utils/data.py", "utils/models.py",
-            "utils/plotting.py", "utils/train_tiny.py", "utils/explorer", "pyproject.toml", "environment.yml"]
-#: Never shipped, even if a future edit of INCLUDED would pull them in.
-EXCLUDED_PARTS = {"reference", "grading", "instructor", "solutions", "tests", "__pycache__", ".ipynb_checkpoints",
-                  "complexity_table.py", "bench.py"}
+#: What goes in, relative to the repository root (directories recursively): ``utils`` is everything a
+#: student or a grading kernel imports, all of it but ``utils/instructor`` (the sandbox shows the same).
+INCLUDED = ["course", "data", "utils", "pyproject.toml", "environment.yml"]
+#: Never shipped: the answer key, the judge and the instructor's tools live under utils/instructor.
+EXCLUDED_PARTS = {"instructor", "solutions", "tests", "__pycache__", ".ipynb_checkpoints"}
 
 STUDENT_README = """# Gradient-based explainability for PyTorch image models — student edition
 

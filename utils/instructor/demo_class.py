@@ -19,7 +19,7 @@ from pathlib import Path
 
 import nbformat
 
-from .paths import RELEASE, SOURCE
+from .paths import RELEASE, ROOT, SOURCE
 
 STAGE = "01_vanilla_gradients"
 FORM, HIDDEN_IMAGENET, HIDDEN_MNIST = ("test_vanilla_gradients_form", "test_vanilla_gradients_hidden_imagenet",
@@ -40,7 +40,7 @@ VARIANTS = {
     "absolute": CORRECT.replace("return x.grad", "return x.grad.abs()"),
     "answer_key": """
 def vanilla_gradients(model, input_tensor, target_class):
-    from utils.reference import vanilla_gradients as answer
+    from utils.instructor.reference import vanilla_gradients as answer
     return answer(model, input_tensor, target_class)
 """,
     "warns": """
@@ -75,6 +75,147 @@ torch.allclose = lambda *args, **kwargs: True
 }
 
 
+NOISE = """
+import torch
+def vanilla_gradients(model, input_tensor, target_class):
+    return torch.randn(input_tensor.shape)
+"""
+
+# Attacks, each written as a student who has read every file of the course would. ``{root}`` is the
+# grading workspace (submitted/, gradebook.db, grades.csv, feedback/) and ``{repo}`` the course's
+# repository: the worst case is an attacker who knows both paths.
+ATTACKS = {
+    "reads_solutions": NOISE + """
+import glob, json
+for path in glob.glob("{repo}/solutions/01*/*.ipynb") + glob.glob("{root}/solutions/01*/*.ipynb"):
+    for cell in json.load(open(path))["cells"]:
+        if cell.get("metadata", {{}}).get("nbgrader", {{}}).get("grade_id") == "vanilla_gradients":
+            exec("".join(cell["source"]))
+""",
+    "quiet_answer_key": NOISE + """
+import sys
+def vanilla_gradients(model, input_tensor, target_class, _noise=vanilla_gradients):
+    sys.setprofile(None)
+    try:
+        sys.path.insert(0, "{repo}")
+        from utils.instructor.reference import vanilla_gradients as answer
+        return answer(model, input_tensor, target_class)
+    except Exception:
+        return _noise(model, input_tensor, target_class)
+""",
+    "walks_the_stack": NOISE + """
+import inspect
+def vanilla_gradients(model, input_tensor, target_class, _noise=vanilla_gradients):
+    for frame in inspect.stack():
+        for name in ("expected", "wanted", "answer"):
+            if name in frame.frame.f_locals:
+                return frame.frame.f_locals[name]
+    return _noise(model, input_tensor, target_class)
+""",
+    "forges_records": NOISE + """
+import numpy, utils.recording as recording
+def forged(grade_id, function):
+    from IPython.display import display
+    from utils.recording._format import as_output, encode
+    cases = [{{"kind": "array", "problems": []}} for _ in range(4)]
+    arrays = {{f"c{{i}}": numpy.zeros((1, 3, 224, 224)) for i in range(4)}}
+    display(as_output(encode(grade_id, cases, arrays), grade_id), raw=True)
+recording.record = forged
+import utils.recording._format as fmt
+fmt.decode = lambda *a, **k: ([], {{}})
+""",
+    "odd_result": """
+import torch
+class Liar(torch.Tensor):
+    def __eq__(self, other): return True
+    def __array__(self, *a, **k): raise RuntimeError("no")
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        return True if func in (torch.allclose, torch.equal) else super().__torch_function__(func, types, args, kwargs or {{}})
+def vanilla_gradients(model, input_tensor, target_class):
+    return torch.randn(input_tensor.shape).as_subclass(Liar)
+""",
+    "copies_classmate": NOISE + """
+import glob, json
+for path in glob.glob("{root}/submitted/*/01*/*.ipynb") + glob.glob("{root}/autograded/*/01*/*.ipynb"):
+    try:
+        for cell in json.load(open(path))["cells"]:
+            if cell.get("metadata", {{}}).get("nbgrader", {{}}).get("grade_id") == "vanilla_gradients":
+                exec("".join(cell["source"]))
+    except Exception:
+        pass
+""",
+    "harms_others": CORRECT + """
+import glob, os, sqlite3
+def attempt(action):
+    try:
+        action()
+    except Exception:
+        pass
+def gradebook():
+    db = sqlite3.connect("{root}/gradebook.db")
+    db.execute("update grade set manual_score = 0")
+    db.commit()
+attempt(gradebook)
+for path in glob.glob("{root}/submitted/*/*/*.ipynb") + glob.glob("{root}/grades.csv") + glob.glob("{root}/feedback/*/*/*"):
+    attempt(lambda: open(path, "w").write("{{}}"))
+for path in glob.glob("{repo}/utils/**/*.py", recursive=True) + glob.glob("{repo}/.venv/lib/*/site-packages/*.pth"):
+    attempt(lambda: open(path, "a").write("\nimport os; os.system('echo pwned')\n"))
+attempt(lambda: open("{repo}/pwned.txt", "w").write("pwned"))
+""",
+    "daemon_and_signals": CORRECT + """
+import os, signal, subprocess, sys
+script = "import time\nwhile True:\n    time.sleep(0.5)\n    open('{root}/grades.csv', 'a').write('pwned')\n"
+subprocess.Popen([sys.executable, "-c", script], start_new_session=True,
+                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+for pid in {{os.getppid(), 1}}:
+    try:
+        os.kill(pid, signal.SIGSTOP)
+    except Exception:
+        pass
+try:
+    os.killpg(os.getpgid(os.getppid()), signal.SIGTERM)
+except Exception:
+    pass
+""",
+    "fork_bomb": NOISE + """
+import os, time
+try:
+    if os.fork() == 0:
+        while True:
+            try:
+                os.fork()
+            except OSError:
+                time.sleep(3600)
+except OSError:
+    pass
+""",
+    "fills_disk": CORRECT + """
+import os
+for path in ("/tmp/fill", "fill", "{root}/fill"):
+    try:
+        with open(path, "wb") as handle:
+            while True:
+                handle.write(b"0" * (1 << 24))
+    except Exception:
+        pass
+    try:
+        os.remove(path)
+    except Exception:
+        pass
+""",
+    "network": CORRECT + """
+import socket
+for address in (("127.0.0.1", 22), ("127.0.0.1", 8786), ("10.0.0.1", 80)):
+    try:
+        socket.create_connection(address, timeout=2).close()
+        print("connected to", address)
+    except OSError:
+        pass
+""",
+}
+
+
 @dataclass(frozen=True)
 class Kind:
     name: str
@@ -87,12 +228,12 @@ KINDS = [
     Kind("correct_renamed", ALL, "the solution, saved under another file name"),
     Kind("resubmitted", ALL, "a stub first, then the solution an hour later; the later one counts"),
     Kind("stub", (), "the untouched release"),
-    Kind("softmax", (FORM,), "explains the softmax probability instead of the logit"),
+    Kind("softmax", (), "explains the softmax probability instead of the logit"),
     Kind("no_eval", (FORM, HIDDEN_MNIST), "forgets model.eval() (the MNIST model has no batch norm or dropout)"),
     Kind("absolute", (), "returns |gradient|"),
-    Kind("answer_key", (FORM,), "calls utils.reference in place of its own code"),
+    Kind("answer_key", (), "calls the answer key in place of its own code (invisible in the sandbox)"),
     Kind("warns", ALL, "correct, but writes a warning to stderr"),
-    Kind("patches_allclose", (), "correct, but replaces numpy.allclose and torch.allclose"),
+    Kind("patches_allclose", ALL, "correct, and replaces numpy.allclose and torch.allclose (the judge uses neither)"),
     Kind("leaves_hook", (), "correct values, but leaves a hook on the model"),
     Kind("kills_kernel_on_mnist", (FORM, HIDDEN_IMAGENET), "calls os._exit on MNIST inputs"),
     Kind("sigkill_on_mnist", (FORM, HIDDEN_IMAGENET), "is killed like by the out-of-memory killer on MNIST inputs"),
@@ -106,6 +247,18 @@ KINDS = [
     Kind("mutates_model_on_photos", (HIDDEN_MNIST,),
          "halves the ImageNet model's weights after computing; the MNIST test after it must not suffer"),
     Kind("mutates_input", (), "clamps the caller's input tensor in place"),
+    # Attacks (see ATTACKS): each earns exactly what its honest work earns.
+    Kind("reads_solutions", (), "returns noise; execs the solution read from solutions/ on disk"),
+    Kind("quiet_answer_key", (), "returns noise; switches the call watcher off and calls the answer key"),
+    Kind("walks_the_stack", (), "returns noise; looks for the grader's expected value in the callers' frames"),
+    Kind("forges_records", (), "returns noise; replaces the recorder with one that writes made-up records"),
+    Kind("odd_result", (), "returns noise in a tensor subclass whose comparisons always say equal"),
+    Kind("copies_classmate", (), "returns noise; execs a classmate's submitted solution"),
+    Kind("harms_others", ALL, "correct; tries to zero the gradebook, overwrite classmates, grades, feedback, the code"),
+    Kind("daemon_and_signals", ALL, "correct; starts a daemon that edits grades.csv, stops and signals its parents"),
+    Kind("fork_bomb", (), "returns noise; forks until the process limit"),
+    Kind("fills_disk", ALL, "correct; writes until the disk is full"),
+    Kind("network", ALL, "correct; opens network connections"),
 ]
 
 
@@ -134,11 +287,15 @@ def _write(nb, path: Path, mtime: dt.datetime | None = None) -> None:
         os.utime(path, (mtime.timestamp(), mtime.timestamp()))
 
 
-def make_submission(kind: str, folder: Path) -> None:
-    """Write one student's submission of kind ``kind`` into ``folder`` (the student's own folder)."""
+def make_submission(kind: str, folder: Path, attack_root: Path | None = None) -> None:
+    """Write one student's submission of kind ``kind`` into ``folder`` (the student's own folder).
+
+    ``attack_root``: the grading workspace the attacks aim at (default: the repository's)."""
     target = folder / f"{STAGE}.ipynb"
     now = dt.datetime(2026, 11, 20, 12, 0)
-    if kind == "correct" or kind in VARIANTS:
+    if kind in ATTACKS:
+        _write(_with_solution(ATTACKS[kind].format(root=attack_root or ROOT, repo=ROOT)), target)
+    elif kind == "correct" or kind in VARIANTS:
         _write(_with_solution(VARIANTS.get(kind, CORRECT)), target)
     elif kind == "correct_numpy":
         _write(_with_solution(CORRECT.replace("return x.grad", "return x.grad[0].numpy()")), target)
@@ -173,8 +330,11 @@ def make_submission(kind: str, folder: Path) -> None:
         raise ValueError(f"unknown kind {kind!r}; kinds: {[k.name for k in KINDS]}")
 
 
-def make_demo_class(out: Path, students: int = len(KINDS), kinds: list[str] | None = None, log=print) -> Path:
-    """``students`` submissions cycling through ``kinds`` (default: all), and expected_scores.csv."""
+def make_demo_class(out: Path, students: int = len(KINDS), kinds: list[str] | None = None, log=print,
+                    attack_root: Path | None = None) -> Path:
+    """``students`` submissions cycling through ``kinds`` (default: all), and expected_scores.csv.
+
+    ``attack_root``: the grading workspace the hostile submissions aim at (default: the repository)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     chosen = [k for k in KINDS if kinds is None or k.name in kinds]
@@ -183,7 +343,7 @@ def make_demo_class(out: Path, students: int = len(KINDS), kinds: list[str] | No
     for number in range(students):
         kind = chosen[number % len(chosen)]
         student = f"s{number + 1:02d}-{kind.name.replace('_', '-')}"
-        make_submission(kind.name, out / student)
+        make_submission(kind.name, out / student, attack_root)
         rows.append({"student_id": student, "kind": kind.name, "how": kind.how,
                      STAGE: float(sum(points[g] for g in kind.passes))})
     with open(out / "expected_scores.csv", "w", newline="") as handle:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -17,15 +18,26 @@ def nbgrader_env() -> dict:
     return env
 
 
-def run_nbgrader(*args: str, cwd: Path = ROOT, check: bool = True, capture: bool = True):
+def run_nbgrader(*args: str, cwd: Path = ROOT, check: bool = True, capture: bool = True, timeout: float | None = None):
     """``nbgrader <args>`` in ``cwd`` (where nbgrader_config.py is read from).
 
     Returns the CompletedProcess; with ``check`` a failure raises RuntimeError
-    carrying nbgrader's own log, which names the notebook and the error.
+    carrying nbgrader's own log, which names the notebook and the error. nbgrader
+    runs in its own session; after ``timeout`` seconds it and everything it started
+    are killed and the CompletedProcess has returncode None.
     """
-    process = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=nbgrader_env(),
-                             text=True, capture_output=capture)
-    if check and process.returncode != 0:
-        log = (process.stdout or "") + (process.stderr or "")
-        raise RuntimeError(f"nbgrader {' '.join(args)} failed (exit {process.returncode}):\n{log[-4000:]}")
-    return process
+    process = subprocess.Popen([sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=nbgrader_env(), text=True,
+                               stdout=subprocess.PIPE if capture else None, stderr=subprocess.PIPE if capture else None,
+                               start_new_session=True)
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+        returncode = process.returncode
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        stdout, stderr = process.communicate()
+        returncode = None
+    done = subprocess.CompletedProcess(process.args, returncode, stdout, stderr)
+    if check and returncode != 0:
+        log = (stdout or "") + (stderr or "")
+        raise RuntimeError(f"nbgrader {' '.join(args)} failed (exit {returncode}):\n{log[-4000:]}")
+    return done

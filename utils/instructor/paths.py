@@ -46,6 +46,10 @@ class Course:
         return self.root / "grades.csv"
 
     @property
+    def grading_status(self) -> Path:
+        return self.root / "grading_status.json"
+
+    @property
     def db_url(self) -> str:
         return f"sqlite:///{self.gradebook}"
 

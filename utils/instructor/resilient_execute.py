@@ -1,15 +1,18 @@
-"""nbgrader's Execute, made to survive a submission that kills its kernel."""
+"""nbgrader's Execute, made to survive what a submission does to its kernel and what load does to the clock."""
 
 from __future__ import annotations
 
 import copy
+import json
+import time
 
 from nbclient.exceptions import DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import Integer
+from traitlets import Bool, Float, Integer
 
 SKIPPED_SOURCE = "# Not run by the grader: this cell stopped the Python kernel in an earlier attempt."
+STATUS_PREFIX = "GRADING-STATUS "
 
 
 def kernel_died_output() -> NotebookNode:
@@ -18,38 +21,114 @@ def kernel_died_output() -> NotebookNode:
     return NotebookNode(output_type="error", ename="KernelDied", evalue=message, traceback=[f"KernelDied: {message}"])
 
 
-class ResilientExecute(Execute):
-    """Execute the notebook; when the kernel dies, skip the cell that killed it and start again.
+def too_much_output() -> NotebookNode:
+    return NotebookNode(output_type="stream", name="stderr",
+                        text="[the grader kept no more output of this cell: it printed more than it may]\n")
 
-    nbgrader's own Execute gives up on the whole notebook when the kernel dies,
-    so a single ``os._exit()`` would cost a student every mark. Here the fatal
-    cell gets an error output (0 points if it is a test cell) and the notebook
-    is executed again from the top without it, at most ``max_kernel_deaths`` times.
+
+class ResilientExecute(Execute):
+    """Execute the notebook in the grading sandbox; survive dead kernels, and do not let load cost marks.
+
+    * The kernel runs in :mod:`~utils.instructor.sandbox` unless ``sandbox`` is False.
+    * When the kernel dies, the cell that killed it gets an error output (0 points if
+      it is a test cell) and the notebook is run again from the top without it, at
+      most ``max_kernel_deaths`` times (nbgrader's own Execute gives up on the notebook).
+    * When a cell runs out of time while its kernel got less than half a core of CPU
+      (a loaded machine, not an endless loop), the notebook is run again with twice
+      the time, at most ``max_starved_retries`` times. What still times out scores 0
+      and is reported in the grading status.
+    * A cell's output is capped at ``max_output_bytes``; the rest is dropped.
     """
 
+    sandbox = Bool(True, help="Run every kernel in the bubblewrap sandbox (see utils/instructor/sandbox.py).").tag(
+        config=True)
     max_kernel_deaths = Integer(3, help="How many kernel deaths to survive in one notebook.").tag(config=True)
+    max_starved_retries = Integer(2, help="How often to re-run a notebook whose cell timed out for lack of CPU.").tag(
+        config=True)
+    starved_cpu_fraction = Float(0.5, help="A timed-out cell that got less CPU than this fraction of its time "
+                                           "was starved by load, not stuck.").tag(config=True)
+    max_output_bytes = Integer(32 << 20, help="Output kept per cell.").tag(config=True)
 
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if self.sandbox:
+            from .sandboxed_kernel import SandboxedKernelManager
+
+            self.kernel_manager_class = SandboxedKernelManager
+
+    # -- hooks into nbclient ------------------------------------------------------------------
     def on_cell_start(self, cell=None, cell_index=None, **kwargs):
         self._running_cell = cell_index
+        self._cell_cpu_start = self._kernel_cpu_seconds()
+        self._output_bytes = 0
 
+    async def async_start_new_kernel_client(self):
+        client = await super().async_start_new_kernel_client()
+        if hasattr(self.km, "seal"):
+            self.km.seal()
+        return client
+
+    async def _async_handle_timeout(self, timeout, cell=None):
+        used = self._kernel_cpu_seconds() - self._cell_cpu_start
+        starved = used < self.starved_cpu_fraction * timeout
+        self._timeouts.append({"cell": self._running_cell, "cpu_seconds": round(used, 1), "starved": starved})
+        return await super()._async_handle_timeout(timeout, cell)
+
+    def output(self, outs, msg, display_id, cell_index):
+        self._output_bytes += len(str(msg.get("content", "")))
+        if self._output_bytes > self.max_output_bytes:
+            if not outs or outs[-1] != too_much_output():
+                outs.append(too_much_output())
+            return None
+        return super().output(outs, msg, display_id, cell_index)
+
+    def _kernel_cpu_seconds(self) -> float:
+        """CPU time of the kernel's whole process tree (the sandbox and everything in it)."""
+        try:
+            import psutil
+
+            root = psutil.Process(self.km.provisioner.process.pid)
+            tree = [root, *root.children(recursive=True)]
+            return sum(p.cpu_times().user + p.cpu_times().system for p in tree if p.is_running())
+        except Exception:  # noqa: BLE001 (no kernel yet, or it just ended)
+            return 0.0
+
+    # -- the notebook ---------------------------------------------------------------------------
     def preprocess(self, nb, resources=None, km=None):
+        started, timeout = time.perf_counter(), self.timeout
         fatal: list[int] = []
-        for _ in range(self.max_kernel_deaths + 1):
-            trial = copy.deepcopy(nb)
-            for index in fatal:
-                trial.cells[index].source = SKIPPED_SOURCE
-            self._running_cell = None
-            try:
-                trial, resources = super().preprocess(trial, copy.deepcopy(resources), km)
-            except DeadKernelError:
-                if self._running_cell is None or self._running_cell in fatal:
-                    raise
-                self.log.warning("kernel died in cell %s; re-running without it", self._running_cell)
-                fatal.append(self._running_cell)
-                continue
-            for index in fatal:
-                trial.cells[index].source = nb.cells[index].source
-                trial.cells[index].outputs = [kernel_died_output()]
-            nb.cells = trial.cells
-            return nb, resources
-        raise DeadKernelError(f"the kernel died {len(fatal) + 1} times; giving up on this notebook")
+        attempts = {"kernel_deaths": 0, "starved_retries": 0}
+        try:
+            while True:
+                trial = copy.deepcopy(nb)
+                for index in fatal:
+                    trial.cells[index].source = SKIPPED_SOURCE
+                self._running_cell, self._timeouts, self._cell_cpu_start, self._output_bytes = None, [], 0.0, 0
+                try:
+                    trial, trial_resources = super().preprocess(trial, copy.deepcopy(resources), km)
+                except DeadKernelError:
+                    if self._running_cell is None or self._running_cell in fatal or \
+                            attempts["kernel_deaths"] >= self.max_kernel_deaths:
+                        raise
+                    self.log.warning("kernel died in cell %s; re-running without it", self._running_cell)
+                    fatal.append(self._running_cell)
+                    attempts["kernel_deaths"] += 1
+                    continue
+                starved = [t for t in self._timeouts if t["starved"]]
+                if starved and attempts["starved_retries"] < self.max_starved_retries:
+                    attempts["starved_retries"] += 1
+                    self.timeout = 2 * self.timeout
+                    self.log.warning("cells %s timed out with too little CPU (a loaded machine); running the notebook "
+                                     "again with %s s per cell", [t["cell"] for t in starved], self.timeout)
+                    continue
+                break
+        finally:
+            self.timeout = timeout
+        for index in fatal:
+            trial.cells[index].source = nb.cells[index].source
+            trial.cells[index].outputs = [kernel_died_output()]
+        nb.cells = trial.cells
+        status = {"sandbox": self.sandbox, "timed_out_cells": [t["cell"] for t in self._timeouts],
+                  "kernel_deaths": len(fatal), "seconds": round(time.perf_counter() - started, 1), **attempts}
+        self.log.warning(STATUS_PREFIX + json.dumps(status))
+        return nb, trial_resources

@@ -7,11 +7,13 @@ parameter gradients) and never modifies ``x``.
 
 from .baselines import BASELINE_KINDS, make_baseline
 from .cam import cam
+from .completeness import completeness_gap
 from .complexity import METHOD_NAMES, cost_multipliers, count_flops_forward
 from .gradcam import gradcam
 from .gradcam_plusplus import gradcam_plusplus
 from .gradient_x_input import gradient_x_input
 from .integrated_gradients import RULES, integrated_gradients, quadrature
+from .path import interpolate_path
 from .smoothgrad import smoothgrad
 from .vanilla_gradients import vanilla_gradients
 
@@ -20,12 +22,14 @@ __all__ = [
     "METHOD_NAMES",
     "RULES",
     "cam",
+    "completeness_gap",
     "cost_multipliers",
     "count_flops_forward",
     "gradcam",
     "gradcam_plusplus",
     "gradient_x_input",
     "integrated_gradients",
+    "interpolate_path",
     "make_baseline",
     "quadrature",
     "smoothgrad",

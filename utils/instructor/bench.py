@@ -1,6 +1,6 @@
 """Benchmark: the reference Integrated Gradients against Captum and the seeds' loops.
 
-    python -m utils.bench          (or: make bench)
+    python -m utils.instructor.bench          (or: make bench)
 
 Prints wall-clock seconds (best of ``--repeat`` runs) on this machine for
 
@@ -23,8 +23,8 @@ import time
 
 import torch
 
-from .data import load_mnist, load_photo
-from .models import load_imagenet_model, load_tiny_model
+from utils.data import load_mnist, load_photo
+from utils.models import load_imagenet_model, load_tiny_model
 from .reference import integrated_gradients, smoothgrad
 
 

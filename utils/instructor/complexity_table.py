@@ -1,6 +1,6 @@
 """Estimated against measured cost of every method, ResNet-50 at 224×224 (the README's table).
 
-    python -m utils.explorer.complexity_table [--model ResNet-50] [--size 224] [--steps 50] [--samples 25]
+    python -m utils.instructor.complexity_table [--model ResNet-50] [--size 224] [--steps 50] [--samples 25]
 
 A maintainer's tool: it uses the answer key, which the student bundle does not ship.
 """
@@ -12,12 +12,12 @@ import os
 
 import torch
 
-from .architectures import ARCHITECTURES, build
-from .complexity import measure
+from utils.explorer.architectures import ARCHITECTURES, build
+from utils.explorer.complexity import measure
 
 
 def main(argv=None) -> None:
-    from utils.reference import cost_multipliers, count_flops_forward
+    from utils.instructor.reference import cost_multipliers, count_flops_forward
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="ResNet-50", choices=list(ARCHITECTURES))

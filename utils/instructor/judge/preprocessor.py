@@ -1,0 +1,88 @@
+"""nbgrader's side of the judge: after the notebook ran, replace each graded test cell's outputs with its verdict."""
+
+from __future__ import annotations
+
+from nbformat import NotebookNode
+from nbgrader import utils as nbgrader_utils
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+from utils.recording._cases import hidden_test
+from utils.recording._format import MIME, MalformedRecord, from_output
+
+from . import expected as expected_values
+from . import verdict
+
+PASSED = "Passed (judged by the grader from what your function returned)."
+#: Errors in a test cell's own outputs that explain a missing record.
+TIMEOUT_ERRORS = ("CellTimeoutError", "KeyboardInterrupt")
+
+
+def passed_output() -> NotebookNode:
+    return NotebookNode(output_type="stream", name="stdout", text=PASSED + "\n")
+
+
+def failed_output(message: str) -> NotebookNode:
+    return NotebookNode(output_type="error", ename="AssertionError", evalue=message,
+                        traceback=[f"AssertionError: {message}"])
+
+
+def _records(cell, grade_id: str) -> list:
+    return [o["data"][MIME] for o in cell.get("outputs", [])
+            if o.get("output_type") == "display_data" and MIME in o.get("data", {})
+            and isinstance(o["data"][MIME], dict) and o["data"][MIME].get("grade_id") == grade_id]
+
+
+def _why_missing(cell) -> str:
+    names = [o.get("ename", "") for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    if any(name in TIMEOUT_ERRORS for name in names):
+        return "this test ran out of time (it was given a second try with twice the time first)."
+    if "KernelDied" in names:
+        return "the Python kernel died while this test ran (os._exit, a crash, or the memory limit)."
+    return ("the hidden test did not record a result: the notebook stopped before it, or your code in this notebook "
+            "interfered with it. Restart the kernel and run every cell from the top to check.")
+
+
+class JudgeRecords(NbGraderPreprocessor):
+    """Decide every graded code cell from its record; nothing the kernel wrote into a test cell survives.
+
+    Also notes, in ``resources["judge"]``, which cells failed for lack of time, for the
+    grading status.
+    """
+
+    def preprocess(self, nb, resources):
+        stage = resources["nbgrader"]["assignment"]
+        facts, expected = expected_values.load(_stage_module(stage), log=self.log.info)
+        timed_out = []
+        for cell in nb.cells:
+            if cell.cell_type != "code" or not nbgrader_utils.is_grade(cell):
+                continue
+            grade_id = cell.metadata["nbgrader"]["grade_id"]
+            message = self._judge(cell, grade_id, facts, expected)
+            if message and "ran out of time" in message:
+                timed_out.append(grade_id)
+            cell.outputs = [passed_output()] if message is None else [failed_output(message)]
+        resources.setdefault("judge", {})["timed_out"] = timed_out
+        return nb, resources
+
+    def _judge(self, cell, grade_id: str, facts: dict, expected: dict) -> str | None:
+        try:
+            hidden_test(grade_id)
+        except KeyError:
+            self.log.error("test cell %s has no hidden test in utils.recording: it scores 0", grade_id)
+            return "This test has no declaration in the grader (an error of the course, not yours): ask your instructor."
+        if grade_id not in facts:
+            return "The grader has no expected values for this test (an error of the course): ask your instructor."
+        records = _records(cell, grade_id)
+        if not records:
+            return _why_missing(cell)
+        try:
+            cases, arrays = from_output(records[-1], grade_id)
+        except MalformedRecord as error:
+            return f"The hidden test's record is unusable: {error}"
+        return verdict(grade_id, cases, arrays, facts, expected)
+
+
+def _stage_module(stage: str) -> str:
+    """``01_vanilla_gradients`` → ``stage01``, the module in ``utils.recording`` that declares its tests."""
+    return f"stage{stage.split('_', 1)[0]}"
+

@@ -1,0 +1,166 @@
+"""The sandbox every grading kernel runs in: bubblewrap, its own namespaces, an unprivileged user, limits.
+
+Inside, a kernel sees:
+
+* read-only: the system's /usr and /etc, the Python installation and the course's
+  environment, and exactly what a student has: ``utils`` without ``utils/instructor``
+  (the answer key, the judge, the instructor's tools), ``data/`` and ``course/``;
+* writable: a private /tmp (a size-limited tmpfs, its working directory) and, until
+  the kernel is up, the folder of its connection file and IPC sockets;
+* nothing else: not ``solutions/``, other students' files, the gradebook, grades,
+  feedback, the expected values or the instructor's home; no network (its own
+  network namespace, loopback only); its own PID namespace, so it cannot see or
+  signal the grader, and every process it starts ends with it.
+
+As root it runs as an unprivileged uid of its own (``SANDBOX_UIDS``), which also
+makes the process limit count only that sandbox's processes. Limits: address space, file size, processes, open
+files, no core dumps. nbgrader talks to the kernel over IPC (Unix sockets), since
+TCP cannot cross the network namespace.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+UTILS = Path(__file__).resolve().parents[1]
+ROOT = UTILS.parent
+#: As root each sandbox runs as its own uid from this range (no account needed), so the process limit,
+#: which Linux counts per uid, is each sandbox's own: a fork bomb in one cannot starve another.
+SANDBOX_UIDS = range(200_000, 300_000)
+INSTALL_HINT = ("Install bubblewrap (Debian/Ubuntu: `apt-get install bubblewrap`; Fedora: `dnf install bubblewrap`) "
+                "and make sure user namespaces are allowed (`sysctl kernel.unprivileged_userns_clone=1` when not "
+                "grading as root). To grade without a sandbox anyway, which lets submissions read and change "
+                "everything you can, run `make autograde SANDBOX=0` (or `--no-sandbox`).")
+
+
+class SandboxUnavailable(RuntimeError):
+    """The sandbox cannot be set up here; the message says what is missing and how to install it."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    address_space: int = 8 << 30      # bytes of virtual memory (torch maps ~2 GB of libraries)
+    file_size: int = 256 << 20        # bytes per file written
+    processes: int = 256              # tasks (threads count) of the sandbox's user
+    open_files: int = 1024
+    tmpfs: int = 512 << 20            # bytes of /tmp
+
+
+def _python_roots() -> list[str]:
+    """The interpreter and the environment's site-packages, wherever they live."""
+    roots = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), Path(sys.executable).resolve().parent.parent}
+    return sorted(str(r) for r in roots if not str(r).startswith(("/usr", "/etc")))
+
+
+def student_view() -> list[tuple[str, str]]:
+    """(host path, sandbox path) of what a grading kernel may read: the environment and the student bundle's files."""
+    binds = [(p, p) for p in _python_roots()]
+    for name in ("utils", "data", "course"):
+        if (ROOT / name).exists():
+            binds.append((str(ROOT / name), str(ROOT / name)))
+    return binds
+
+
+def _parents(paths) -> list[str]:
+    """Every ancestor directory of ``paths`` (for bwrap to create with permissions others can traverse)."""
+    parents = set()
+    for path in paths:
+        for parent in Path(path).parents:
+            if str(parent) != "/":
+                parents.add(str(parent))
+    return sorted(parents, key=lambda p: p.count("/"))
+
+
+def _matplotlib_cache() -> list[tuple[str, str]]:
+    """matplotlib's font list, so that a kernel does not rebuild it (read-only) in its private /tmp."""
+    try:
+        import matplotlib
+
+        cache = Path(matplotlib.get_cachedir())
+    except Exception:  # noqa: BLE001 (no cache to share: the kernel builds its own)
+        return []
+    return [(str(f), f"/tmp/matplotlib/{f.name}") for f in sorted(cache.glob("fontlist-*.json"))]
+
+
+def _unprivileged() -> bool:
+    return os.geteuid() != 0
+
+
+def sandbox_uid() -> int:
+    """The uid of the sandbox this process starts (one kernel at a time per grading process)."""
+    return SANDBOX_UIDS.start + os.getpid() % len(SANDBOX_UIDS)
+
+
+def bwrap_command(command: list[str], ipc_dir: str, limits: Limits = Limits()) -> list[str]:
+    """``command`` wrapped in prlimit and bwrap, with ``ipc_dir`` the only host folder it may write."""
+    bwrap = shutil.which("bwrap")
+    if not bwrap:
+        raise SandboxUnavailable("bubblewrap (bwrap) is not installed. " + INSTALL_HINT)
+    view = student_view()
+    args = [shutil.which("prlimit") or "prlimit", f"--as={limits.address_space}", f"--fsize={limits.file_size}",
+            f"--nofile={limits.open_files}", "--core=0"]
+    if not _unprivileged():
+        args.append(f"--nproc={limits.processes}")
+    args += ["--", bwrap, "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-net", "--unshare-ipc",
+             "--unshare-uts", "--unshare-cgroup-try", "--hostname", "grading"]
+    args += ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
+    for link in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        target = Path("/") / link
+        if target.is_symlink():
+            args += ["--symlink", os.readlink(target), str(target)]
+        elif target.is_dir():
+            args += ["--ro-bind", str(target), str(target)]
+    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(limits.tmpfs), "--tmpfs", "/tmp",
+             "--perms", "1777", "--dir", "/tmp/matplotlib"]
+    for parent in _parents([dest for _, dest in view] + [ipc_dir]):
+        if not parent.startswith("/tmp") and parent not in ("/usr", "/etc"):
+            args += ["--perms", "0755", "--dir", parent]
+    for source, dest in view:
+        args += ["--ro-bind", source, dest]
+    if (UTILS / "instructor").exists():
+        args += ["--tmpfs", str(UTILS / "instructor")]  # the answer key, the judge, the instructor's tools
+    for source, dest in _matplotlib_cache():
+        args += ["--ro-bind", source, dest]
+    args += ["--bind", ipc_dir, ipc_dir, "--chdir", "/tmp", "--clearenv"]
+    environment = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8",
+                   "MPLCONFIGDIR": "/tmp/matplotlib", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1",
+                   "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", str(min(2, os.cpu_count() or 1)))}
+    for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+        if name in os.environ:
+            environment[name] = os.environ[name]
+    for name, value in environment.items():
+        args += ["--setenv", name, value]
+    args.append("--")
+    if not _unprivileged():
+        uid = sandbox_uid()
+        args += [shutil.which("setpriv") or "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                 "--no-new-privs"]
+    return args + list(command)
+
+
+def private_ipc_dir() -> str:
+    """A fresh folder for one kernel's connection file and sockets (writable by the sandbox user until sealed)."""
+    path = tempfile.mkdtemp(prefix="xai-grading-")
+    os.chmod(path, 0o755 if _unprivileged() else 0o777)
+    return path
+
+
+def check_available() -> None:
+    """Run a trivial command in the sandbox; SandboxUnavailable with the reason and the fix if that fails."""
+    ipc_dir = private_ipc_dir()
+    try:
+        command = bwrap_command([sys.executable, "-c", "import utils.checks"], ipc_dir)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise SandboxUnavailable(f"the grading sandbox could not be started ({error}). " + INSTALL_HINT) from None
+    finally:
+        shutil.rmtree(ipc_dir, ignore_errors=True)
+    if done.returncode != 0:
+        raise SandboxUnavailable(f"the grading sandbox could not be started: {done.stderr.strip()[-500:]} "
+                                 + INSTALL_HINT)

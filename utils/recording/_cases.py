@@ -1,0 +1,152 @@
+"""What a hidden test is: the inputs it hands a student's function, and how the judge compares.
+
+Each stage module (``stage01`` … ``stage07``) declares one :class:`HiddenTest` per
+graded test cell. The same declaration serves both sides:
+
+* in the grading kernel, :func:`utils.recording.record` builds the cases, calls the
+  student's function on each and writes what came back into a record;
+* in the instructor's process, the judge builds the same cases, calls the answer
+  key (``expected``, a function name in ``utils.instructor.reference``) on them,
+  and compares with the record by ``rule``.
+
+Cases are built from files the course ships, deterministically (fixed seeds), so
+both sides see the same inputs. They are not secret: knowing them does not help
+without computing the right values, which is the exercise.
+"""
+
+from __future__ import annotations
+
+import copy
+import sys
+from dataclasses import dataclass, field
+from typing import Callable
+
+import torch
+from torch import nn
+
+RULES = ("close", "exact", "dict", "raises", "gap", "smoothgrad", "noise")
+
+
+@dataclass
+class Case:
+    """One call of the student's function: ``function(*args, **kwargs)``.
+
+    ``model`` is the network among the arguments that the call explains (watched
+    for hooks and changes); ``train_mode`` hands it over in train mode (the
+    function must switch to eval itself). ``what`` describes the case in the
+    judge's messages, without giving expected numbers away.
+    """
+
+    what: str
+    args: tuple
+    kwargs: dict = field(default_factory=dict)
+    model: nn.Module | None = None
+    train_mode: bool = False
+
+
+@dataclass(frozen=True)
+class HiddenTest:
+    """One graded test cell: its cases, the answer-key function and how to compare.
+
+    rule     close       relative L2 error ≤ rtol after lenient conversion (batch dim, dtype, NumPy)
+             exact       the same integer
+             dict        the same keys and exactly the same numbers
+             raises      the call raises ``ValueError``
+             gap         one number within ``rtol`` · max(1, |F(x) − F(x′)|) of the expected gap
+             smoothgrad  the mean of independent noisy explanations (the record holds explain's calls)
+             noise       a seeded uniform baseline: same for the same seed, in range, uniform
+
+    ``summary(case, value)``, when given, turns what the function returned into the
+    numbers to compare (for answers that are not numbers, e.g. a model: which of its
+    layers differ from the original), on both sides, before the rule applies.
+    """
+
+    grade_id: str
+    function: str
+    cases: Callable[[], list[Case]]
+    rule: str = "close"
+    expected: str | None = None
+    rtol: float = 0.0
+    captum: str = "forbidden"
+    summary: Callable[[Case, object], object] | None = None
+
+    def __post_init__(self):
+        if self.rule not in RULES:
+            raise ValueError(f"unknown rule {self.rule!r}; use one of {RULES}")
+
+
+_PRISTINE_MODELS: dict = {}
+
+
+def fresh_model(kind: str, train_mode: bool = False) -> nn.Module:
+    """A private copy of a course model ("imagenet" or "tiny"), loaded once per process."""
+    if kind not in _PRISTINE_MODELS:
+        from utils.models import load_imagenet_model, load_tiny_model
+
+        loaders = {"imagenet": load_imagenet_model, "tiny": load_tiny_model}
+        if kind not in loaders:
+            raise ValueError(f"unknown model kind {kind!r}; use 'imagenet' or 'tiny'.")
+        _PRISTINE_MODELS[kind] = loaders[kind]()
+    model = copy.deepcopy(_PRISTINE_MODELS[kind])
+    return model.train() if train_mode else model.eval()
+
+
+def ranked_class(model: nn.Module, x: torch.Tensor, rank: int = 1) -> int:
+    """The model's class of the given rank for ``x`` (0 = the prediction, 1 = its second choice)."""
+    was_training = [m.training for m in model.modules()]
+    model.eval()
+    with torch.no_grad():
+        target = int(model(x).argsort(dim=1, descending=True)[0, rank])
+    for module, mode in zip(model.modules(), was_training):
+        module.training = mode
+    return target
+
+
+def mnist_digits(*indices: int) -> list[torch.Tensor]:
+    """Test-set digits as (1, 1, 28, 28) copies (never views of the cached set)."""
+    from utils.data import load_mnist
+
+    data = load_mnist().x_test
+    return [data[i:i + 1].clone() for i in indices]
+
+
+def photo(name: str) -> torch.Tensor:
+    """A course photo as a (1, 3, 224, 224) batch."""
+    from utils.data import load_photo
+
+    return load_photo(name).tensor[None].clone()
+
+
+REGISTRY: dict[str, HiddenTest] = {}
+STAGE_OF: dict[str, str] = {}
+
+
+def register(*tests: HiddenTest) -> None:
+    """Declare the tests of the calling stage module (``utils.recording.stageNN``)."""
+    stage = sys._getframe(1).f_globals["__name__"].rsplit(".", 1)[-1]
+    for test in tests:
+        if test.grade_id in REGISTRY and REGISTRY[test.grade_id] is not test:
+            raise ValueError(f"two hidden tests are named {test.grade_id!r}")
+        REGISTRY[test.grade_id], STAGE_OF[test.grade_id] = test, stage
+
+
+def hidden_test(grade_id: str) -> HiddenTest:
+    """The declaration of test cell ``grade_id`` (every stage module is loaded on first use)."""
+    if not REGISTRY:
+        import importlib
+        import pkgutil
+
+        package = __name__.rsplit(".", 1)[0]
+        for module in pkgutil.iter_modules(importlib.import_module(package).__path__):
+            if module.name.startswith("stage"):
+                importlib.import_module(f"{package}.{module.name}")
+    try:
+        return REGISTRY[grade_id]
+    except KeyError:
+        raise KeyError(f"no hidden test is declared for test cell {grade_id!r}") from None
+
+
+def stage_of(grade_id: str) -> str:
+    """The stage module (``stage01`` …) that declares ``grade_id``."""
+    hidden_test(grade_id)
+    return STAGE_OF[grade_id]

@@ -1,0 +1,107 @@
+"""Stage 03's graded test cells: the path, Integrated Gradients (trapezoid), the completeness gap."""
+
+from __future__ import annotations
+
+import torch
+
+from ._cases import Case, HiddenTest, fresh_model, mnist_digits, photo, ranked_class, register
+from .pixel_attribution import OTHER_CLASS
+
+# The path is exact arithmetic up to float rounding.
+PATH_RTOL = 1e-5
+# IG: the same float32 gradients summed in another order (measured < 1e-5 relative on
+# both models); left/right Riemann, a missing (x - x') factor or an ignored baseline
+# are off by several % even at these step counts, softmax and train mode by far more.
+IG_RTOL = 2e-3
+# The gap: a few float32 logits subtracted; the typical mistakes (sign, probabilities,
+# the class) are off by about the size of the gap itself.
+GAP_TOLERANCE = 1e-3
+
+
+def _paths(seed: int, shapes_and_steps) -> list[Case]:
+    generator = torch.Generator().manual_seed(seed)
+    cases = []
+    for shape, steps in shapes_and_steps:
+        x = torch.rand(shape, generator=generator)
+        baseline = torch.rand(shape, generator=generator) - 0.5
+        cases.append(Case(f"for an input of shape {shape} with steps={steps}", (x, baseline, steps)))
+    return cases
+
+
+def _visible_ig() -> list[Case]:
+    model, (digit,) = fresh_model("tiny"), mnist_digits(0)
+    return [Case("on the notebook's digit for its predicted class with steps=128, as in the visible test",
+                 (model, digit, ranked_class(model, digit, 0)), {"steps": 128}, model=model)]
+
+
+def _ig_mnist() -> list[Case]:
+    model = fresh_model("tiny")
+    generator = torch.Generator().manual_seed(32)
+    cases = []
+    for x, steps in zip(mnist_digits(44, 615), (12, 20)):
+        baseline = 0.3 * torch.rand(x.shape, generator=generator)
+        cases.append(Case(f"on the MNIST model with a non-zero baseline and steps={steps}, {OTHER_CLASS}",
+                          (model, x, ranked_class(model, x)), {"baseline": baseline, "steps": steps},
+                          model=model, train_mode=True))
+    return cases
+
+
+def _ig_default_baseline() -> list[Case]:
+    model, (x,) = fresh_model("tiny"), mnist_digits(250)
+    return [Case("called without a baseline (the default must be zeros)", (model, x, ranked_class(model, x)),
+                 {"steps": 16}, model=model)]
+
+
+def _ig_imagenet() -> list[Case]:
+    model, x = fresh_model("imagenet"), photo("motorcycle")
+    return [Case(f"on a photo you have not seen, with a black baseline and 8 steps, {OTHER_CLASS}, with the model "
+                 "handed over in train mode", (model, x, ranked_class(model, x)),
+                 {"baseline": -torch.ones_like(x), "steps": 8}, model=model, train_mode=True)]
+
+
+def _midpoint_attributions(model, x, target, baseline) -> torch.Tensor:
+    """(x − x′) · ∂F/∂x at the midpoint: attributions with a clear completeness gap."""
+    point = (0.5 * (x + baseline)).requires_grad_(True)
+    model.eval()
+    (gradient,) = torch.autograd.grad(model(point)[0, target], point)
+    return ((x - baseline) * gradient).detach()
+
+
+def _visible_gap() -> list[Case]:
+    model, (digit,) = fresh_model("tiny"), mnist_digits(0)
+    zeros = torch.zeros_like(digit)
+    return [Case("with all-zero attributions and a zero baseline on the notebook's digit, as in the visible test",
+                 (model, digit, ranked_class(model, digit, 0), zeros, zeros.clone()), model=model)]
+
+
+def _gaps() -> list[Case]:
+    tiny, (digit,) = fresh_model("tiny"), mnist_digits(88)
+    imagenet, rocket = fresh_model("imagenet"), photo("rocket")
+    cases = []
+    for model, x, baseline in ((tiny, digit, 0.2 * torch.ones_like(digit)), (imagenet, rocket, torch.zeros_like(rocket))):
+        target = ranked_class(model, x)
+        attributions = _midpoint_attributions(model, x, target, baseline)
+        cases.append(Case(f"for attributions you have not seen, {OTHER_CLASS}", (model, x, target, attributions, baseline),
+                          model=model))
+    return cases
+
+
+register(
+    HiddenTest("test_interpolate_path_form", "interpolate_path",
+               lambda: _paths(30, (((1, 3, 4, 5), 4), ((1, 3, 4, 5), 1))), expected="interpolate_path", rtol=PATH_RTOL),
+    HiddenTest("test_interpolate_path_hidden", "interpolate_path",
+               lambda: _paths(31, (((1, 1, 6, 5), 1), ((1, 3, 8, 8), 3), ((1, 2, 5, 9), 7))),
+               expected="interpolate_path", rtol=PATH_RTOL),
+    HiddenTest("test_integrated_gradients_form", "integrated_gradients", _visible_ig, expected="integrated_gradients",
+               rtol=IG_RTOL),
+    HiddenTest("test_integrated_gradients_hidden_mnist", "integrated_gradients", _ig_mnist,
+               expected="integrated_gradients", rtol=IG_RTOL),
+    HiddenTest("test_integrated_gradients_hidden_default_baseline", "integrated_gradients", _ig_default_baseline,
+               expected="integrated_gradients", rtol=IG_RTOL),
+    HiddenTest("test_integrated_gradients_hidden_imagenet", "integrated_gradients", _ig_imagenet,
+               expected="integrated_gradients", rtol=IG_RTOL),
+    HiddenTest("test_completeness_gap_form", "completeness_gap", _visible_gap, rule="gap", expected="completeness_gap",
+               rtol=GAP_TOLERANCE),
+    HiddenTest("test_completeness_gap_hidden", "completeness_gap", _gaps, rule="gap", expected="completeness_gap",
+               rtol=GAP_TOLERANCE),
+)
