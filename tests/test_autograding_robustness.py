@@ -23,7 +23,7 @@ import pytest
 from utils.instructor.autograde import autograde_all
 from utils.instructor.bundle import build_student_bundle
 from utils.instructor.collect import collect
-from utils.instructor.demo_class import KINDS, STAGE, make_demo_class
+from utils.instructor.demo_class import KINDS, STAGE, make_demo_class, make_submission
 from utils.instructor.feedback import generate_feedback
 from utils.instructor.grades import export_grades
 from utils.instructor.paths import ROOT, Course
@@ -66,6 +66,25 @@ def graded_class(tmp_path_factory):
         expected = {row["student_id"]: row for row in csv.DictReader(handle)}
     return dict(course=course, report=report, results=results, scores=scores, expected=expected,
                 submitted=(submitted_before, submitted_after), code=(code_before, code_after))
+
+
+@pytest.mark.parametrize("kind", [k.name for k in KINDS])
+def test_every_sample_submission_is_valid_python(kind, tmp_path):
+    """A submission meant to earn marks must at least parse (a broken attack would prove nothing)."""
+    import ast
+
+    import nbformat
+
+    make_submission(kind, tmp_path, tmp_path / "course")
+    for path in tmp_path.glob("*.ipynb"):
+        try:
+            nb = nbformat.read(str(path), 4)
+        except Exception:  # noqa: BLE001 (the unreadable kinds are unreadable on purpose)
+            assert kind in ("invalid_json", "wrong_nbformat")
+            continue
+        for cell in nb.cells:
+            if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade_id") == "vanilla_gradients":
+                ast.parse(cell.source)
 
 
 @pytest.mark.parametrize("kind", [k.name for k in KINDS])
@@ -160,7 +179,8 @@ def test_a_dead_kernel_is_reported_in_the_graded_notebook(graded_class):
     course = graded_class["course"]
     for kind in ("kills_kernel_on_mnist", "sigkill_on_mnist"):
         text = (course.autograded / student_of(kind) / STAGE / f"{STAGE}.ipynb").read_text()
-        assert "KernelDied" in text, f"{kind}: no explanation of the dead kernel in the graded notebook"
+        assert "kernel died" in text, f"{kind}: no explanation of the dead kernel in the graded notebook"
+        assert "kernel_deaths" in graded_class["course"].grading_status.read_text()
 
 
 def test_an_endless_loop_is_interrupted_and_the_rest_graded(graded_class):
@@ -183,7 +203,8 @@ def test_grading_twice_gives_identical_scores(graded_class):
         assert again[student][STAGE] == graded_class["scores"][student][STAGE], student
 
 
-HIDDEN_CODE = re.compile(r"BEGIN HIDDEN TESTS|END HIDDEN TESTS|utils\.grading|from utils import grading|stage01\.check_")
+HIDDEN_CODE = re.compile(r"BEGIN HIDDEN TESTS|END HIDDEN TESTS|BEGIN SOLUTION|utils\.recording|record\(|"
+                         r"The answer key|relative_error|allow_pickle")
 
 
 def test_feedback_shows_results_but_no_hidden_test(graded_class):
@@ -220,6 +241,16 @@ def test_the_student_bundle_holds_no_answer_key(tmp_path):
         assert not ANSWER_KEY_IMPORT.search(text), f"{name} imports the answer key"
 
 
+def test_the_student_bundle_tells_students_how_to_set_up_and_hand_in(tmp_path):
+    archive = build_student_bundle(tmp_path, log=lambda *_: None)
+    with tarfile.open(archive) as tar:
+        readme = tar.extractfile("xai-course-student/README.md").read().decode()
+        makefile = tar.extractfile("xai-course-student/Makefile").read().decode()
+    for needed in ("make install", "make lab", "--index-url", "Windows", "nbconvert", "Hand in", "GB"):
+        assert needed in readme, f"the student README does not mention {needed!r}"
+    assert "install:" in makefile and 'pip install --quiet -e .\n' in makefile  # the students' packages only
+
+
 def test_the_student_bundle_runs_without_the_answer_key(tmp_path):
     """The student-facing modules import from the unpacked bundle alone (no utils.instructor.reference next to them)."""
     import subprocess
@@ -233,7 +264,7 @@ def test_the_student_bundle_runs_without_the_answer_key(tmp_path):
     # as a student's machine has only the bundle.
     probe = ("import sys; sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in repr(f).lower()];"
              "import utils, utils.checks, utils.models, utils.data, utils.plotting, utils.explorer;"
-             "import importlib.util as u; assert u.find_spec('utils.instructor.reference') is None, 'answer key found';"
+             "import importlib.util as u; assert u.find_spec('utils.instructor') is None, 'the instructor package was found';"
              "outside = [m.__file__ for n, m in sys.modules.items() if n.startswith('utils') and "
              "not (m.__file__ or '').startswith(sys.argv[1])]; assert not outside, outside")
     done = subprocess.run([sys.executable, "-c", probe, str(root)], cwd=root, capture_output=True, text=True,

@@ -115,12 +115,14 @@ def autograde_all(course: Course = Course(), only_stage: str | None = None, only
 
 def _grade_one(course: Course, student: str, stage: str, extra_args: tuple, notebook_timeout: float,
                attempts: int = 3) -> GradingResult:
+    """Grade one notebook; a run that found the gradebook busy or failed in nbgrader itself (a kernel that
+    could not start on a loaded machine) is tried again, up to ``attempts`` times."""
     t0 = time.perf_counter()
     for _ in range(attempts):
         process = run_nbgrader("autograde", stage, "--student", student, "--force", *course.nbgrader_args(),
                                *extra_args, check=False, timeout=notebook_timeout)
         output = (process.stdout or "") + (process.stderr or "")
-        if "database is locked" not in output:
+        if process.returncode in (0, None):
             break
     status = _status_from_log(output)
     produced = (course.autograded / student / stage / f"{stage}.ipynb").exists()

@@ -13,35 +13,8 @@ INCLUDED = ["course", "data", "utils", "pyproject.toml", "environment.yml"]
 #: Never shipped: the answer key, the judge and the instructor's tools live under utils/instructor.
 EXCLUDED_PARTS = {"instructor", "solutions", "tests", "__pycache__", ".ipynb_checkpoints"}
 
-STUDENT_README = """# Gradient-based explainability for PyTorch image models — student edition
-
-Set up and open the course (needs Python 3.10+ and make):
-
-    make lab
-
-The first run creates `.venv` and installs the pinned packages. Work through the
-notebooks in `course/` in order, from 01 to 07. Fill in the cells marked
-`# YOUR CODE HERE`, run the test cell after each exercise, and hand in the notebooks
-as your instructor asks. Everything runs offline.
-"""
-
-STUDENT_MAKEFILE = """PYTHON ?= python3
-VENV := .venv
-BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
-
-.PHONY: lab install
-$(STAMP): pyproject.toml
-\t@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-\t$(BIN)/python -m pip install --quiet --upgrade pip
-\t$(BIN)/python -m pip install --quiet -e .
-\t@touch $(STAMP)
-
-install: $(STAMP)
-
-lab: $(STAMP)
-\t$(BIN)/jupyter lab --notebook-dir=course $$([ \"$$(id -u)\" = 0 ] && echo --allow-root)
-"""
+#: Put at the bundle's root in place of the repository's own README and Makefile.
+STUDENT_FILES = {"README.md": ROOT / "student" / "README.md", "Makefile": ROOT / "student" / "Makefile"}
 
 
 def _shippable(path: Path) -> bool:
@@ -65,19 +38,10 @@ def build_student_bundle(out_dir: Path = ROOT / "dist", name: str = "xai-course-
     out_dir.mkdir(parents=True, exist_ok=True)
     archive = out_dir / f"{name}.tar.gz"
 
-    def add_text(tar, arcname, text):
-        import io
-
-        data = text.encode()
-        info = tarfile.TarInfo(f"{name}/{arcname}")
-        info.size = len(data)
-        info.mode = 0o644
-        tar.addfile(info, io.BytesIO(data))
-
     with tarfile.open(archive, "w:gz") as tar:
         for path in bundle_files():
             tar.add(path, arcname=f"{name}/{path.relative_to(ROOT)}", recursive=False)
-        add_text(tar, "README.md", STUDENT_README)
-        add_text(tar, "Makefile", STUDENT_MAKEFILE)
-    log(f"wrote {archive} ({archive.stat().st_size / 1e6:.1f} MB, {len(bundle_files()) + 2} files)")
+        for arcname, path in STUDENT_FILES.items():
+            tar.add(path, arcname=f"{name}/{arcname}", recursive=False)
+    log(f"wrote {archive} ({archive.stat().st_size / 1e6:.1f} MB, {len(bundle_files()) + len(STUDENT_FILES)} files)")
     return archive

@@ -123,6 +123,18 @@ def forged(grade_id, function):
 recording.record = forged
 import utils.recording._format as fmt
 fmt.decode = lambda *a, **k: ([], {{}})
+torch.linalg.vector_norm = lambda *a, **k: torch.tensor(0.0)
+torch.allclose = torch.equal = lambda *a, **k: True
+""",
+    "prints_grader_source": NOISE + """
+import glob
+for pattern in ("{repo}/utils/instructor/reference/*.py", "{repo}/utils/instructor/judge/*.py",
+                "{repo}/solutions/01*/*.ipynb", "{root}/gradebook.db"):
+    for path in glob.glob(pattern):
+        try:
+            print(open(path, errors="replace").read())
+        except Exception as error:
+            print("could not read", path, error)
 """,
     "odd_result": """
 import torch
@@ -160,12 +172,12 @@ attempt(gradebook)
 for path in glob.glob("{root}/submitted/*/*/*.ipynb") + glob.glob("{root}/grades.csv") + glob.glob("{root}/feedback/*/*/*"):
     attempt(lambda: open(path, "w").write("{{}}"))
 for path in glob.glob("{repo}/utils/**/*.py", recursive=True) + glob.glob("{repo}/.venv/lib/*/site-packages/*.pth"):
-    attempt(lambda: open(path, "a").write("\nimport os; os.system('echo pwned')\n"))
+    attempt(lambda: open(path, "a").write("\\nimport os; os.system('echo pwned')\\n"))
 attempt(lambda: open("{repo}/pwned.txt", "w").write("pwned"))
 """,
     "daemon_and_signals": CORRECT + """
 import os, signal, subprocess, sys
-script = "import time\nwhile True:\n    time.sleep(0.5)\n    open('{root}/grades.csv', 'a').write('pwned')\n"
+script = "import time\\nwhile True:\\n    time.sleep(0.5)\\n    open('{root}/grades.csv', 'a').write('pwned')\\n"
 subprocess.Popen([sys.executable, "-c", script], start_new_session=True,
                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 for pid in {{os.getppid(), 1}}:
@@ -254,6 +266,7 @@ KINDS = [
     Kind("forges_records", (), "returns noise; replaces the recorder with one that writes made-up records"),
     Kind("odd_result", (), "returns noise in a tensor subclass whose comparisons always say equal"),
     Kind("copies_classmate", (), "returns noise; execs a classmate's submitted solution"),
+    Kind("prints_grader_source", (), "returns noise; prints the answer key, the judge and the solutions"),
     Kind("harms_others", ALL, "correct; tries to zero the gradebook, overwrite classmates, grades, feedback, the code"),
     Kind("daemon_and_signals", ALL, "correct; starts a daemon that edits grades.csv, stops and signals its parents"),
     Kind("fork_bomb", (), "returns noise; forks until the process limit"),

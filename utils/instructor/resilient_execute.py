@@ -15,9 +15,14 @@ SKIPPED_SOURCE = "# Not run by the grader: this cell stopped the Python kernel i
 STATUS_PREFIX = "GRADING-STATUS "
 
 
-def kernel_died_output() -> NotebookNode:
-    message = ("The Python kernel died while running this cell (os._exit, a crash, or the memory limit). "
+KERNEL_DIED = ("The Python kernel died while running this cell (os._exit, a crash, or the memory limit). "
                "It scores 0; the rest of the notebook was graded without it.")
+KERNEL_BROKE = ("The Python kernel stopped talking to the grader properly while running this cell (for example, "
+                "processes forked from it wrote into its connection). It scores 0; the rest of the notebook was "
+                "graded without it.")
+
+
+def kernel_died_output(message: str = KERNEL_DIED) -> NotebookNode:
     return NotebookNode(output_type="error", ename="KernelDied", evalue=message, traceback=[f"KernelDied: {message}"])
 
 
@@ -30,9 +35,10 @@ class ResilientExecute(Execute):
     """Execute the notebook in the grading sandbox; survive dead kernels, and do not let load cost marks.
 
     * The kernel runs in :mod:`~utils.instructor.sandbox` unless ``sandbox`` is False.
-    * When the kernel dies, the cell that killed it gets an error output (0 points if
-      it is a test cell) and the notebook is run again from the top without it, at
-      most ``max_kernel_deaths`` times (nbgrader's own Execute gives up on the notebook).
+    * When the kernel dies, or garbles its messages (processes forked from it write into
+      its sockets), the cell that was running gets an error output (0 points if it is a
+      test cell) and the notebook is run again from the top without it, at most
+      ``max_kernel_deaths`` times (nbgrader's own Execute gives up on the notebook).
     * When a cell runs out of time while its kernel got less than half a core of CPU
       (a loaded machine, not an endless loop), the notebook is run again with twice
       the time, at most ``max_starved_retries`` times. What still times out scores 0
@@ -96,7 +102,7 @@ class ResilientExecute(Execute):
     # -- the notebook ---------------------------------------------------------------------------
     def preprocess(self, nb, resources=None, km=None):
         started, timeout = time.perf_counter(), self.timeout
-        fatal: list[int] = []
+        fatal: dict[int, str] = {}
         attempts = {"kernel_deaths": 0, "starved_retries": 0}
         try:
             while True:
@@ -106,12 +112,14 @@ class ResilientExecute(Execute):
                 self._running_cell, self._timeouts, self._cell_cpu_start, self._output_bytes = None, [], 0.0, 0
                 try:
                     trial, trial_resources = super().preprocess(trial, copy.deepcopy(resources), km)
-                except DeadKernelError:
+                except Exception as error:  # noqa: BLE001 (a dead or garbled kernel: the running cell is to blame)
                     if self._running_cell is None or self._running_cell in fatal or \
                             attempts["kernel_deaths"] >= self.max_kernel_deaths:
                         raise
-                    self.log.warning("kernel died in cell %s; re-running without it", self._running_cell)
-                    fatal.append(self._running_cell)
+                    self.log.warning("kernel %s in cell %s (%s); re-running without it",
+                                     "died" if isinstance(error, DeadKernelError) else "broke", self._running_cell,
+                                     type(error).__name__)
+                    fatal[self._running_cell] = KERNEL_DIED if isinstance(error, DeadKernelError) else KERNEL_BROKE
                     attempts["kernel_deaths"] += 1
                     continue
                 starved = [t for t in self._timeouts if t["starved"]]
@@ -124,9 +132,9 @@ class ResilientExecute(Execute):
                 break
         finally:
             self.timeout = timeout
-        for index in fatal:
+        for index, message in fatal.items():
             trial.cells[index].source = nb.cells[index].source
-            trial.cells[index].outputs = [kernel_died_output()]
+            trial.cells[index].outputs = [kernel_died_output(message)]
         nb.cells = trial.cells
         status = {"sandbox": self.sandbox, "timed_out_cells": [t["cell"] for t in self._timeouts],
                   "kernel_deaths": len(fatal), "seconds": round(time.perf_counter() - started, 1), **attempts}
