@@ -36,6 +36,7 @@ complexity-table: $(STAMP)
 # ---- Instructors: the term's workflow (see the README's instructor section) ----
 JOBS ?= 1
 SANDBOX ?= 1
+FORCE ?= 0
 INSTRUCTOR := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m utils.instructor
 
 ## release: regenerate the student release course/ from solutions/
@@ -51,9 +52,9 @@ collect: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make collect SUBMISSIONS=<folder of submissions>"; exit 2; }
 	$(INSTRUCTOR) collect "$(SUBMISSIONS)"
 
-## autograde [JOBS=n] [SANDBOX=0]: autograde every collected submission, n notebooks at once, each kernel in the sandbox
+## autograde [JOBS=n] [SANDBOX=0] [FORCE=1]: autograde every new or changed submission, n notebooks at once, each kernel in the sandbox
 autograde: $(STAMP)
-	$(INSTRUCTOR) autograde --jobs $(JOBS) $(if $(filter 0,$(SANDBOX)),--no-sandbox)
+	$(INSTRUCTOR) autograde --jobs $(JOBS) $(if $(filter 0,$(SANDBOX)),--no-sandbox) $(if $(filter 1,$(FORCE)),--force)
 
 ## grades: export grades.csv, one row per student, per assignment and total
 grades: $(STAMP)

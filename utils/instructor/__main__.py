@@ -20,6 +20,8 @@ def main(argv=None) -> int:
     autograde.add_argument("--stage")
     autograde.add_argument("--student")
     autograde.add_argument("--jobs", type=int, default=1, help="notebooks graded at once (default 1)")
+    autograde.add_argument("--force", action="store_true",
+                           help="grade again notebooks already graded from the same files by the same grader")
     autograde.add_argument("--no-sandbox", action="store_true",
                            help="grade without the bubblewrap sandbox (submissions can then read and change "
                                 "everything you can; the grade table says so)")
@@ -51,7 +53,7 @@ def main(argv=None) -> int:
         started = time.perf_counter()
         try:
             results = autograde_all(only_stage=args.stage, only_student=args.student, jobs=args.jobs,
-                                    sandbox=not args.no_sandbox)
+                                    sandbox=not args.no_sandbox, force=args.force)
         except SandboxUnavailable as error:
             print(f"autograde refused: {error}", file=sys.stderr)
             return 2

@@ -7,6 +7,14 @@ sandbox (``sandbox.py``) and whose test cells are decided by the judge
 everything it started and counts as failed; the run goes on. What happened to each
 notebook (sandboxed or not, cells that ran out of time, kernel deaths) is kept in
 ``grading_status.json`` for the grade table.
+
+Resumable: nbgrader writes each graded notebook into a private folder, which
+replaces ``autograded/<student>/<stage>`` only once grading succeeded, and the
+status is saved after every notebook. A later run skips every notebook already
+graded from the same submission by the same grader (hashes of the submitted files,
+and of the stage's source notebook, cases, answer key, judge and configuration), so
+an interrupted run loses nothing and a re-run grades only what is new or changed;
+``force`` grades everything again.
 """
 
 from __future__ import annotations
@@ -14,13 +22,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
+import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .nbgrader_cli import run_nbgrader
-from .paths import SOURCE, Course, stages
+from .paths import ROOT, SOURCE, Course, stages
 from .resilient_execute import STATUS_PREFIX
 
 #: Wall-clock limit for one notebook, all retries included (a solution takes 20-40 s).
@@ -39,6 +51,36 @@ class GradingResult:
 
 def _source_hash(stage: str) -> str:
     return hashlib.sha256((SOURCE / stage / f"{stage}.ipynb").read_bytes()).hexdigest()
+
+
+def _files_hash(paths) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(Path(p) for p in paths):
+        if path.is_file():
+            digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:20]
+
+
+def grader_version(stage: str) -> str:
+    """A hash of everything that decides a grade of ``stage`` besides the submission."""
+    from .judge.expected import cache_key
+
+    here = Path(__file__).resolve().parent
+    code = [*here.joinpath("judge").glob("*.py"), here / "resilient_execute.py", here / "sandbox.py",
+            ROOT / "nbgrader_config.py", SOURCE / stage / f"{stage}.ipynb"]
+    return f"{cache_key()}-{_files_hash(code)}"
+
+
+def submission_hash(course: Course, student: str, stage: str) -> str:
+    return _files_hash((course.submitted / student / stage).rglob("*"))
+
+
+def up_to_date(course: Course, student: str, stage: str, status: dict) -> bool:
+    """Graded before, successfully, from these very files by this very grader, and the graded notebook is there."""
+    entry = status.get(student, {}).get(stage, {})
+    return bool(entry.get("ok") and entry.get("submission") == submission_hash(course, student, stage)
+                and entry.get("grader") == grader_version(stage)
+                and (course.autograded / student / stage / f"{stage}.ipynb").exists())
 
 
 def ensure_gradebook(course: Course = Course(), log=print) -> None:
@@ -75,11 +117,13 @@ def submissions(course: Course = Course()) -> list[tuple[str, str]]:
 
 def autograde_all(course: Course = Course(), only_stage: str | None = None, only_student: str | None = None,
                   extra_args: tuple = (), jobs: int = 1, sandbox: bool = True,
-                  notebook_timeout: float = NOTEBOOK_TIMEOUT, log=print) -> list[GradingResult]:
-    """``nbgrader autograde <stage> --student <id> --force`` for every submission, ``jobs`` at once.
+                  notebook_timeout: float = NOTEBOOK_TIMEOUT, force: bool = False, log=print) -> list[GradingResult]:
+    """``nbgrader autograde <stage> --student <id> --force`` for every submission not graded yet, ``jobs`` at once.
 
     With ``sandbox`` (the default) the sandbox is tried first, and grading refuses
     to start (SandboxUnavailable, saying what to install) where it cannot run.
+    Notebooks already graded from the same files by the same grader are skipped
+    unless ``force``. Returns the results of the notebooks graded in this run.
     """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
@@ -93,12 +137,21 @@ def autograde_all(course: Course = Course(), only_stage: str | None = None, only
         extra_args = (*extra_args, "--ResilientExecute.sandbox=False")
     ensure_gradebook(course, log=log)
     prepare_expected_values(log=log)
-    todo = [(s, a) for s, a in submissions(course) if (only_stage in (None, a)) and (only_student in (None, s))]
+    chosen = [(s, a) for s, a in submissions(course) if (only_stage in (None, a)) and (only_student in (None, s))]
+    status = load_status(course)
+    todo = [item for item in chosen if force or not up_to_date(course, *item, status)]
+    if len(todo) < len(chosen):
+        log(f"{len(chosen) - len(todo)} notebook(s) already graded from the same files by the same grader: skipped "
+            "(grade them again with --force)")
     started = time.perf_counter()
     results = []
+    saving = threading.Lock()
 
     def grade(item):
-        return _grade_one(course, *item, extra_args, notebook_timeout)
+        result = _grade_one(course, *item, extra_args, notebook_timeout)
+        with saving:
+            _save_status(course, [result])
+        return result
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         for result in pool.map(grade, todo):
@@ -109,7 +162,6 @@ def autograde_all(course: Course = Course(), only_stage: str | None = None, only
                 f"{'' if sandbox else ' WITHOUT SANDBOX'}"
                 f"{f'; cells {timed_out} ran out of time' if timed_out else ''} "
                 f"({result.seconds:.0f} s, {time.perf_counter() - started:.0f} s so far)")
-    _save_status(course, results)
     return results
 
 
@@ -118,19 +170,38 @@ def _grade_one(course: Course, student: str, stage: str, extra_args: tuple, note
     """Grade one notebook; a run that found the gradebook busy or failed in nbgrader itself (a kernel that
     could not start on a loaded machine) is tried again, up to ``attempts`` times."""
     t0 = time.perf_counter()
-    for _ in range(attempts):
-        process = run_nbgrader("autograde", stage, "--student", student, "--force", *course.nbgrader_args(),
-                               *extra_args, check=False, timeout=notebook_timeout)
-        output = (process.stdout or "") + (process.stderr or "")
-        if process.returncode in (0, None):
-            break
-    status = _status_from_log(output)
-    produced = (course.autograded / student / stage / f"{stage}.ipynb").exists()
-    if process.returncode is None:
-        return GradingResult(student, stage, False, time.perf_counter() - t0,
-                             f"grading took longer than {notebook_timeout:.0f} s and was stopped", {"timed_out": True})
-    ok = process.returncode == 0 and produced
-    return GradingResult(student, stage, ok, time.perf_counter() - t0, "" if ok else _reason(output), status)
+    versions = {"submission": submission_hash(course, student, stage), "grader": grader_version(stage)}
+    private = f".autograding/{uuid.uuid4().hex}"  # nbgrader writes here; it replaces autograded/ only when done
+    try:
+        for _ in range(attempts):
+            process = run_nbgrader("autograde", stage, "--student", student, "--force", *course.nbgrader_args(),
+                                   f"--CourseDirectory.autograded_directory={private}", *extra_args, check=False,
+                                   timeout=notebook_timeout)
+            output = (process.stdout or "") + (process.stderr or "")
+            if process.returncode in (0, None):
+                break
+        produced = course.root / private / student / stage
+        if process.returncode is None:
+            return GradingResult(student, stage, False, time.perf_counter() - t0,
+                                 f"grading took longer than {notebook_timeout:.0f} s and was stopped",
+                                 {"timed_out": True})
+        ok = process.returncode == 0 and (produced / f"{stage}.ipynb").exists()
+        if ok:
+            _replace(produced, course.autograded / student / stage)
+        status = {**_status_from_log(output), **versions}
+        return GradingResult(student, stage, ok, time.perf_counter() - t0, "" if ok else _reason(output), status)
+    finally:
+        shutil.rmtree(course.root / private, ignore_errors=True)
+
+
+def _replace(new: Path, old: Path) -> None:
+    """Put the folder ``new`` where ``old`` is, so that ``old`` is never half-written."""
+    old.parent.mkdir(parents=True, exist_ok=True)
+    trash = old.with_name(f".{old.name}.replaced-{uuid.uuid4().hex}")
+    if old.exists():
+        os.rename(old, trash)
+    os.rename(new, old)
+    shutil.rmtree(trash, ignore_errors=True)
 
 
 def _status_from_log(log_text: str) -> dict:
@@ -144,7 +215,7 @@ def _status_from_log(log_text: str) -> dict:
 
 
 def _save_status(course: Course, results: list[GradingResult]) -> None:
-    """Merge this run's outcome per (student, stage) into ``grading_status.json``, atomically."""
+    """Merge outcomes per (student, stage) into ``grading_status.json``, atomically."""
     path = course.grading_status
     status = json.loads(path.read_text()) if path.exists() else {}
     for result in results:

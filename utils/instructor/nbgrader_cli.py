@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
@@ -18,17 +19,26 @@ def nbgrader_env() -> dict:
     return env
 
 
+def _die_with_parent() -> None:
+    """In the child: be killed when the process that started it dies (Linux's PR_SET_PDEATHSIG)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def run_nbgrader(*args: str, cwd: Path = ROOT, check: bool = True, capture: bool = True, timeout: float | None = None):
     """``nbgrader <args>`` in ``cwd`` (where nbgrader_config.py is read from).
 
     Returns the CompletedProcess; with ``check`` a failure raises RuntimeError
     carrying nbgrader's own log, which names the notebook and the error. nbgrader
     runs in its own session; after ``timeout`` seconds it and everything it started
-    are killed and the CompletedProcess has returncode None.
+    are killed and the CompletedProcess has returncode None. It dies with this
+    process (an interrupted ``make autograde`` leaves no nbgrader grading behind).
     """
     process = subprocess.Popen([sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=nbgrader_env(), text=True,
                                stdout=subprocess.PIPE if capture else None, stderr=subprocess.PIPE if capture else None,
-                               start_new_session=True)
+                               start_new_session=True, preexec_fn=_die_with_parent)
     try:
         stdout, stderr = process.communicate(timeout=timeout)
         returncode = process.returncode

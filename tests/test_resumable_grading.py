@@ -1,0 +1,87 @@
+"""An interrupted autograde loses nothing, and a re-run grades only what is new or changed (real nbgrader runs)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import nbformat
+import pytest
+
+from utils.instructor.autograde import autograde_all, load_status
+from utils.instructor.paths import RELEASE, SOURCE, Course
+
+STAGE = "04_baselines"
+
+
+def hand_in(course: Course, student: str, nb) -> None:
+    folder = course.submitted / student / STAGE
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(folder / f"{STAGE}.ipynb"))
+
+
+def score(course: Course, student: str) -> float:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(course.db_url) as gradebook:
+        return gradebook.find_submission(STAGE, student).score
+
+
+def executed(course: Course, student: str) -> bool:
+    nb = nbformat.read(str(course.autograded / student / STAGE / f"{STAGE}.ipynb"), 4)
+    return any(cell.get("outputs") for cell in nb.cells if cell.cell_type == "code")
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    course = Course.scratch(tmp_path_factory.mktemp("resumable") / "course")
+    hand_in(course, "alice", nbformat.read(SOURCE / STAGE / f"{STAGE}.ipynb", 4))
+    hand_in(course, "bob", nbformat.read(RELEASE / STAGE / f"{STAGE}.ipynb", 4))
+    results = autograde_all(course, log=print)
+    assert sorted(r.student for r in results if r.ok) == ["alice", "bob"]
+    return course
+
+
+def test_a_second_run_skips_what_is_already_graded(course):
+    before = {s: score(course, s) for s in ("alice", "bob")}
+    assert before["alice"] > 0 and before["bob"] == 0
+    assert autograde_all(course, log=print) == []
+    assert {s: score(course, s) for s in ("alice", "bob")} == before
+
+
+def test_a_changed_submission_is_graded_again_and_only_it(course):
+    hand_in(course, "bob", nbformat.read(SOURCE / STAGE / f"{STAGE}.ipynb", 4))
+    results = autograde_all(course, log=print)
+    assert [r.student for r in results] == ["bob"]
+    assert score(course, "bob") == score(course, "alice") > 0
+
+
+def test_force_grades_everything_again(course):
+    assert sorted(r.student for r in autograde_all(course, force=True, log=print)) == ["alice", "bob"]
+
+
+def test_an_interrupted_run_leaves_the_graded_notebook_and_the_score_intact(course):
+    """Kill autograde in the middle of a notebook: the earlier graded notebook, its score and status survive."""
+    hand_in(course, "alice", nbformat.read(RELEASE / STAGE / f"{STAGE}.ipynb", 4))  # a change: to be graded again
+    before_score, before_status = score(course, "alice"), load_status(course)["alice"][STAGE]
+    code = ("import sys; from pathlib import Path; from utils.instructor.paths import Course; "
+            "from utils.instructor.autograde import autograde_all; "
+            f"autograde_all(Course(Path({str(course.root)!r})), only_student='alice')")
+    process = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
+    deadline = time.time() + 300
+    while not list(course.root.glob(".autograding/*/alice/*/*.ipynb")) and time.time() < deadline:
+        time.sleep(0.5)  # nbgrader has started on alice's notebook
+    time.sleep(3)
+    import os
+
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert executed(course, "alice"), "the graded notebook was replaced by an unexecuted copy"
+    assert score(course, "alice") == before_score
+    assert load_status(course)["alice"][STAGE] == before_status
+    results = autograde_all(course, log=print)  # resume: the changed submission is graded now
+    assert [r.student for r in results] == ["alice"] and score(course, "alice") == 0
+    assert json.loads(course.grading_status.read_text())["alice"][STAGE]["ok"]
