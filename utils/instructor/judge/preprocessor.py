@@ -54,8 +54,8 @@ class JudgeRecords(NbGraderPreprocessor):
         facts, expected = expected_values.load(_stage_module(stage), log=self.log.info)
         timed_out = []
         for cell in nb.cells:
-            if cell.cell_type != "code" or not nbgrader_utils.is_grade(cell):
-                continue
+            if cell.cell_type != "code" or not nbgrader_utils.is_grade(cell) or nbgrader_utils.is_solution(cell):
+                continue  # only autograded test cells; answers graded by hand keep what the student wrote
             grade_id = cell.metadata["nbgrader"]["grade_id"]
             message = self._judge(cell, grade_id, facts, expected)
             if message and "ran out of time" in message:
