@@ -23,7 +23,7 @@ def comparable(path):
 
 
 def test_every_stage_is_released():
-    assert len(STAGES) == 7, f"expected the seven stages in solutions/, found {STAGES}"
+    assert len(STAGES) == 8, f"expected the eight stages in solutions/, found {STAGES}"
     released = sorted(p.parent.name for p in RELEASE.glob("*/*.ipynb"))
     assert released == STAGES, "course/ and solutions/ hold different stages: run `make release`"
 
@@ -106,3 +106,100 @@ def test_contract_grade_ids(stage):
         assert any(t.startswith(f"test_{function}") for t in tests), f"{stage}: no test cell for {function}"
     for t in tests:
         assert any(t.startswith(f"test_{f}") for f in solutions), f"{stage}: test {t} names no graded function"
+
+
+# --- No stage shows another stage's answer (issue 10) --------------------------------------------------
+
+#: Lines every stage writes the same way: they decide nothing (also any line of at most 20 characters).
+TRIVIAL_LINE = re.compile(r"^(return \w+|model\.eval\(\)|model\.train\(\w+\)|with torch\.no_grad\(\):|try:|finally:|"
+                          r"else:|pass|raise NotImplementedError\(\)|[\]\)\}]+)$")
+
+
+def _normalised(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _top_level_parts(line: str) -> list[str]:
+    """``line`` split at the commas that are not inside brackets or strings."""
+    parts, depth, quote, current = [], 0, None, ""
+    for char in line:
+        if quote:
+            quote = None if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "," and depth <= 0:
+            parts.append(current)
+            current = ""
+            continue
+        current += char
+    return parts + [current]
+
+
+def decisive_fragments(line: str) -> list[str]:
+    """The arguments of a solution line that carry a choice: a number, an operator or a string (n_steps=steps + 1)."""
+    fragments = []
+    for part in _top_level_parts(line):
+        part = part.strip().strip("()").strip()
+        if len(part) >= 12 and re.search(r"[\d+*/\"']|\s-\s", part):
+            fragments.append(part)
+    return fragments
+
+
+def decisive_lines(stage: str) -> list[str]:
+    """The non-trivial lines inside the ``### BEGIN SOLUTION`` blocks of ``stage``'s graded functions."""
+    nb = nbformat.read(SOURCE / stage / f"{stage}.ipynb", 4)
+    lines = []
+    for cell in nb.cells:
+        if cell.cell_type != "code" or not cell.metadata.get("nbgrader", {}).get("solution"):
+            continue
+        inside = False
+        for raw in cell.source.splitlines():
+            if "### BEGIN SOLUTION" in raw or "### END SOLUTION" in raw:
+                inside = "BEGIN" in raw
+                continue
+            line = _normalised(raw)
+            if inside and len(line) > 20 and not line.startswith("#") and not TRIVIAL_LINE.match(line):
+                lines.append(line)
+    return lines
+
+
+@pytest.fixture(scope="module")
+def answers():
+    """{stage: its decisive solution lines}. A line that three or more stages' solutions share is boilerplate."""
+    by_stage = {stage: decisive_lines(stage) for stage in STAGES}
+    shared = {line for line in {line for lines in by_stage.values() for line in lines}
+              if sum(line in lines for lines in by_stage.values()) >= 3}
+    return {stage: [line for line in lines if line not in shared] for stage, lines in by_stage.items()}
+
+
+def test_the_answer_finder_sees_a_configured_captum_ig_in_a_later_line_layout():
+    """The motivating case: stage 05's answer written over two lines with other names, in another stage."""
+    solution = 'x, baselines=baseline, target=target_class, n_steps=steps + 1, method="riemann_trapezoid")'
+    shown = ('return ig.attribute(x, baselines=baseline, target=target, n_steps=steps + 1,\n'
+             '                    method="riemann_trapezoid") * (steps + 1) / steps')
+    fragments = decisive_fragments(solution)
+    assert fragments == ["n_steps=steps + 1", 'method="riemann_trapezoid"']
+    assert all(f in _normalised(shown) for f in fragments)
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_no_stage_shows_another_stages_answer(stage, answers):
+    """Every graded function's decisive lines (or two of a line's decisive arguments) in no other stage's release."""
+    nb = nbformat.read(RELEASE / stage / f"{stage}.ipynb", 4)
+    cells = [_normalised(cell.source) for cell in nb.cells]
+    found = []
+    own = set(answers[stage])  # a step this stage's own exercise also takes is governed by its own hints
+    for other, lines in answers.items():
+        if other == stage:
+            continue
+        for line in (line for line in lines if line not in own):
+            fragments = decisive_fragments(line)
+            for cell in cells:
+                if line in cell or (len(fragments) >= 2 and all(f in cell for f in fragments)):
+                    found.append(f"{other}: {line}")
+                    break
+    assert not found, f"course/{stage} shows the answers of other stages' graded functions: {found[:5]}"

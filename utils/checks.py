@@ -18,6 +18,7 @@ import math
 
 import numpy as np
 import torch
+from torch import nn
 
 _PRISTINE = {
     "numpy.allclose": np.allclose,
@@ -157,3 +158,512 @@ def run_exercise(function, *args, **kwargs):
         raise AssertionError(f"this notebook replaced {', '.join(replaced)}; the checks need the originals. "
                              "Remove the code that reassigns them and restart the kernel.")
     return result
+
+
+# ---------------------------------------------------------------------------------------------------
+# Visible checks on small models whose right answer is known in closed form. Each one names the
+# likely mistake when a result matches what that mistake gives. They never run the course's answer
+# key: the expected values come from the formulas in the notebooks' markdown.
+# ---------------------------------------------------------------------------------------------------
+
+_MATCH = 1e-4  # relative L2 distance under which two results count as the same
+
+
+def relative_l2(a, b) -> float:
+    """‖a − b‖₂ / ‖b‖₂ in float64 (``a`` reshaped to ``b``'s shape); 0 when both are 0, ∞ when only ``b`` is."""
+    b = torch.as_tensor(b).detach().cpu().to(torch.float64)
+    a = torch.as_tensor(a).detach().cpu().to(torch.float64).reshape(b.shape)
+    scale = torch.linalg.vector_norm(b).item()
+    difference = torch.linalg.vector_norm(a - b).item()
+    if scale == 0:
+        return 0.0 if difference == 0 else math.inf
+    return difference / scale
+
+
+def _likely_mistake(actual, candidates: dict) -> str | None:
+    """The explanation of the first candidate result that ``actual`` equals (within 1e-4), if any."""
+    for value, explanation in candidates.values():
+        if relative_l2(actual, value) < _MATCH:
+            return explanation
+    return None
+
+
+def _seeded():
+    """Build modules without touching the notebook's random state (module constructors draw from it)."""
+    return torch.random.fork_rng(devices=[])
+
+
+# --- a linear classifier: the gradient of every logit is known ------------------------------------
+
+def linear_case():
+    """(model, x, class): F(x) = W·x + b on a (1, 3, 2, 2) input, 4 classes, float64, fixed numbers.
+
+    The gradient of logit c is row c of W at every input. The class is the model's second choice
+    for x, so explaining the predicted class instead shows.
+    """
+    generator = torch.Generator().manual_seed(20)
+    with _seeded():
+        model = nn.Sequential(nn.Flatten(), nn.Linear(12, 4)).double().eval()
+    with torch.no_grad():
+        model[1].weight.copy_(torch.randn(4, 12, generator=generator, dtype=torch.float64))
+        model[1].bias.copy_(torch.randn(4, generator=generator, dtype=torch.float64))
+        x = torch.randn(1, 3, 2, 2, generator=generator, dtype=torch.float64)
+        target = int(model(x).argsort(dim=1, descending=True)[0, 1])
+    return model, x, target
+
+
+def check_on_linear_model(function, name: str = "your function", times_input: bool = False) -> None:
+    """``function(model, x, class)`` on :func:`linear_case`: the exact gradient (``times_input``: x ⊙ gradient).
+
+    Names the mistake when the result is the gradient of the softmax probability or of its log,
+    |gradient|, the predicted class's gradient, the opposite sign, or (with or without
+    ``times_input``) the input factor missing or added.
+    """
+    model, x, target = linear_case()
+    result = check_attribution(run_exercise(function, model, x.clone(), target), tuple(x.shape), name)
+    weight = model[1].weight.detach()
+    with torch.no_grad():
+        p = model(x).softmax(dim=1)[0]
+    row = lambda c: weight[c].reshape(x.shape)  # noqa: E731
+    factor = x if times_input else torch.ones_like(x)
+    expected = factor * row(target)
+    mixed = row(target) - (p @ weight).reshape(x.shape)  # ∂ log p_c / ∂x
+    what = ("the input times the gradient of the logit" if times_input else "the gradient of the logit")
+    if relative_l2(result, expected) < _MATCH:
+        return
+    candidates = {
+        "softmax": (factor * p[target] * mixed, "looks like the gradient of the softmax probability, not of the "
+                    "logit: take output[0, target_class] directly, with no softmax."),
+        "log_softmax": (factor * mixed, "looks like the gradient of the log-probability (log_softmax), not of the "
+                        "logit: take output[0, target_class] directly."),
+        "absolute": (expected.abs(), "is the absolute value of the right answer: keep the sign."),
+        "negated": (-expected, "has the opposite sign of the right answer."),
+        "predicted": (factor * row(int(p.argmax())), "explains the predicted class, not target_class."),
+    }
+    if times_input:
+        candidates["no_input"] = (row(target), "is the plain gradient: multiply it by the input.")
+    else:
+        candidates["times_input"] = (x * row(target), "is the gradient times the input (that is Gradient × Input, "
+                                     "stage 02): return the gradient itself.")
+    cause = _likely_mistake(result, candidates) or (
+        f"differs from {what} by {relative_l2(result, expected):.1%} (relative L2 distance).")
+    raise AssertionError(f"{name} on a linear model F(x) = Wx + b, whose logit c has gradient W[c] at every "
+                         f"input, for class {target}: the result {cause}")
+
+
+# --- a cubic model: every quadrature rule of Integrated Gradients has a closed form ---------------
+
+class CubicModel(nn.Module):
+    """F_c(x) = Σ_i W_ci · x_i³ (float64, fixed W, 3 classes), for (N, 1, 2, 3) inputs.
+
+    Along the path x' + α(x − x') the gradient of F_c is 3 W_c (x' + α(x − x'))², a quadratic in α,
+    so the exact integral and every quadrature rule (trapezoid, Riemann sums, Gauss–Legendre) have
+    a closed form, and they all differ. ``largest_batch`` is the largest batch it was called on.
+    """
+
+    def __init__(self):
+        super().__init__()
+        generator = torch.Generator().manual_seed(30)
+        self.weight = nn.Parameter(torch.randn(3, 6, generator=generator, dtype=torch.float64))
+        self.largest_batch = 0
+
+    def forward(self, x):
+        self.largest_batch = max(self.largest_batch, int(x.shape[0]))
+        return (x.flatten(1) ** 3) @ self.weight.T
+
+
+def cubic_case():
+    """(model, x, baseline, class) for :class:`CubicModel`: x in [0.5, 1.5], the baseline in [-0.8, 0]."""
+    generator = torch.Generator().manual_seed(31)
+    x = 0.5 + torch.rand(1, 1, 2, 3, generator=generator, dtype=torch.float64)
+    baseline = -0.8 * torch.rand(1, 1, 2, 3, generator=generator, dtype=torch.float64)
+    return CubicModel().eval(), x, baseline, 1
+
+
+def _rule_on_cubic(model, x, baseline, target, points, weights, factor: bool = True) -> torch.Tensor:
+    """(x − x′) ⊙ Σ_k w_k ∂F/∂x(x′ + α_k(x − x′)) on the cubic model, from its closed-form gradient."""
+    w = model.weight.detach()[target].reshape(x.shape)
+    d = x - baseline
+    average = sum(float(wk) * 3 * w * (baseline + float(a) * d) ** 2 for a, wk in zip(points, weights))
+    return d * average if factor else average
+
+
+def _rules(steps: int) -> dict:
+    """Points and weights of the rules a student might write for ``steps`` (S + 1 points k/S unless said)."""
+    S = steps
+    grid = [k / S for k in range(S + 1)]
+    trapezoid = [0.5 / S] + [1 / S] * (S - 1) + [0.5 / S]
+    legendre, legendre_weights = np.polynomial.legendre.leggauss(max(S + 1, 2))
+    rules = {
+        "trapezoid": (grid, trapezoid),
+        "left": (grid[:-1], [1 / S] * S),
+        "right": (grid[1:], [1 / S] * S),
+        "mean": (grid, [1 / (S + 1)] * (S + 1)),
+        "all_one_over_S": (grid, [1 / S] * (S + 1)),
+        "exact": ((legendre + 1) / 2, legendre_weights / 2),
+        "no_rescaling": (grid, [w * S / (S + 1) for w in trapezoid]),
+    }
+    if S > 1:  # Captum's riemann_trapezoid with n_steps = S, rescaled by (S + 1)/S
+        rules["n_points_S"] = ([k / (S - 1) for k in range(S)], [(0.5 if k in (0, S - 1) else 1.0) / S * (S + 1) / S
+                                                                  for k in range(S)])
+    return rules
+
+
+_IG_MISTAKES = {
+    "left": "looks like a left Riemann sum (the points k/S for k = 0..S-1, weight 1/S each): the trapezoid rule also "
+            "uses the input end (k = S) and gives both end points half weight, 1/(2S).",
+    "right": "looks like a right Riemann sum (the points k/S for k = 1..S, weight 1/S each): the trapezoid rule also "
+             "uses the baseline end (k = 0) and gives both end points half weight, 1/(2S).",
+    "mean": "looks like a plain mean over the S+1 points (weight 1/(S+1) each): the trapezoid rule gives the "
+            "interior points 1/S and the two end points 1/(2S).",
+    "all_one_over_S": "gives all S+1 points the weight 1/S, so the weights add up to (S+1)/S: the two end points "
+                      "get half of that, 1/(2S).",
+    "exact": "equals the exact integral, which the trapezoid rule does not reach on this model (it is exact only "
+             "when the gradient is linear along the path): another quadrature was used (Captum's default, "
+             "Gauss-Legendre?). Use the trapezoid rule over the S+1 points k/S.",
+    "no_rescaling": "is the trapezoid IG times S/(S+1): Captum's riemann_trapezoid weights add up to S/(S+1), not 1; "
+                    "multiply by (steps + 1) / steps.",
+    "n_points_S": "evaluates S points instead of S+1, so they are not the points k/S: the path has steps + 1 points "
+                  "(both ends included).",
+    "baseline_ignored": "is IG from a zero baseline although a baseline was passed: use the `baseline` argument "
+                        "(zeros only when it is None).",
+    "no_difference": "is the averaged gradient without the (input - baseline) factor: multiply by (x - x').",
+}
+
+
+def _ig_candidates(model, x, baseline, target, steps) -> dict:
+    rules = _rules(steps)
+    candidates = {key: (_rule_on_cubic(model, x, baseline, target, *rules[key]), _IG_MISTAKES[key])
+                  for key in rules if key != "trapezoid"}
+    zeros = torch.zeros_like(x)
+    if not torch.equal(baseline, zeros):
+        candidates["baseline_ignored"] = (_rule_on_cubic(model, x, zeros, target, *rules["trapezoid"]),
+                                          _IG_MISTAKES["baseline_ignored"])
+    candidates["no_difference"] = (_rule_on_cubic(model, x, baseline, target, *rules["trapezoid"], factor=False),
+                                   _IG_MISTAKES["no_difference"])
+    return candidates
+
+
+def trapezoid_on_cubic_model(model, x, baseline, target, steps) -> torch.Tensor:
+    """The trapezoid IG over ``steps`` + 1 points on :class:`CubicModel`, from the closed-form gradient.
+
+    Exactly w·(x³ − x′³) + w·(x − x′)³ / (2S²) per input value: the trapezoid rule overshoots
+    ∫ 3w(x′ + αd)² dα by d²/(6S²) (its error term, for an integrand with constant second derivative).
+    """
+    return _rule_on_cubic(model, x, baseline, target, *_rules(steps)["trapezoid"])
+
+
+def check_ig_on_cubic_model(function, name: str = "integrated_gradients", steps: int = 4) -> None:
+    """``function(model, x, class, baseline=..., steps=...)``, with a baseline and without, on the cubic model.
+
+    The result must be the trapezoid rule over the steps + 1 points k/S (closed form). Names the
+    mistake when it is a left or right Riemann sum, a plain mean, weights that do not add up to 1,
+    the exact integral (another quadrature), Captum's trapezoid without its rescaling or with one
+    point too few, an ignored baseline, or the (x − x') factor missing.
+    """
+    model, x, baseline, target = cubic_case()
+    for given in (baseline, None):
+        kwargs = {"steps": steps} if given is None else {"baseline": given.clone(), "steps": steps}
+        result = as_float_tensor(run_exercise(function, model, x.clone(), target, **kwargs), tuple(x.shape), name)
+        start = torch.zeros_like(x) if given is None else given
+        expected = trapezoid_on_cubic_model(model, x, start, target, steps)
+        if relative_l2(result, expected) < _MATCH:
+            continue
+        how = "without a baseline (zeros)" if given is None else "with a non-zero baseline"
+        cause = _likely_mistake(result, _ig_candidates(model, x, start, target, steps)) or (
+            f"differs from the trapezoid rule by {relative_l2(result, expected):.1%} (relative L2 distance).")
+        raise AssertionError(f"{name} on F(x) = Σ w·x³ {how}, steps={steps} (the trapezoid result is known exactly "
+                             f"there: w(x³ - x'³) + w(x - x')³/(2S²)): the result {cause}")
+
+
+#: What integrated_gradients(..., batch_size=None) sends through the model at most, at once.
+DEFAULT_IG_BATCH = 8
+
+
+def check_ig_batches(function, name: str = "integrated_gradients", steps: int = 40, batch_size: int = 3) -> None:
+    """The same result in batches of ``batch_size`` path points, never more at once; None means at most 8."""
+    model, x, baseline, target = cubic_case()
+    expected = trapezoid_on_cubic_model(model, x, baseline, target, steps)
+    for size, limit in ((batch_size, batch_size), (None, DEFAULT_IG_BATCH)):
+        model.largest_batch = 0
+        try:
+            value = run_exercise(function, model, x.clone(), target, baseline=baseline.clone(), steps=steps,
+                                 batch_size=size)
+        except TypeError as error:
+            if "batch_size" in str(error):
+                raise AssertionError(f"{name} has no `batch_size` argument: add `batch_size=None` to its "
+                                     "signature.") from None
+            raise
+        result = as_float_tensor(value, tuple(x.shape), name)
+        if model.largest_batch > limit:
+            given = f"batch_size={size}" if size else "batch_size=None (the default, at most 8 points at a time)"
+            raise AssertionError(f"{name} with steps={steps}, {given} sent {model.largest_batch} path points through "
+                                 f"the model at once; send at most {limit} at a time.")
+        if relative_l2(result, expected) >= _MATCH:
+            raise AssertionError(f"{name} with steps={steps}, batch_size={size}: the result differs from the trapezoid "
+                                 f"rule by {relative_l2(result, expected):.1%}. Each batch must add its points' "
+                                 "gradients, weighted by their position k in the whole path, to one running total.")
+
+
+# --- the CAM family on a hand-built network: two squares, one for the class and one against it -----
+
+class TwoSquaresNet(nn.Module):
+    """Two input channels, ReLU (the CAM layer ``act``), global average pooling, a linear layer.
+
+    The class-0 logit is mean(A⁰) − mean(A¹): channel 0 is evidence for class 0, channel 1 evidence
+    against it (class 1 the other way round). On :func:`two_squares_case`'s input the raw map
+    Σ_k w_k A^k is +1 on the part of square 0 outside square 1, 0 where they overlap, −1 on the rest
+    of square 1 and 0 on the background, so ReLU, signs and the positive-gradient rule all show.
+    """
+
+    cam_layer_name = "act"
+
+    def __init__(self):
+        super().__init__()
+        with _seeded():
+            self.act = nn.ReLU()
+            self.gap = nn.AdaptiveAvgPool2d(1)
+            self.fc = nn.Linear(2, 2, bias=False)
+        with torch.no_grad():
+            self.fc.weight.copy_(torch.tensor([[1.0, -1.0], [-1.0, 1.0]]))
+
+    def forward(self, x):
+        return self.fc(self.gap(self.act(x)).flatten(1))
+
+
+def _two_squares_regions() -> dict:
+    square0, square1 = torch.zeros(8, 8, dtype=torch.bool), torch.zeros(8, 8, dtype=torch.bool)
+    square0[1:5, 1:5] = True
+    square1[3:7, 3:7] = True
+    return {"the class's square": square0 & ~square1, "the overlap": square0 & square1,
+            "the square against the class": square1 & ~square0, "the background": ~(square0 | square1)}
+
+
+def two_squares_case():
+    """(model, x, class): :class:`TwoSquaresNet`, a (1, 2, 8, 8) input of two overlapping 4×4 squares, class 0."""
+    regions = _two_squares_regions()
+    x = torch.zeros(1, 2, 8, 8)
+    x[0, 0] = (regions["the class's square"] | regions["the overlap"]).float()
+    x[0, 1] = (regions["the square against the class"] | regions["the overlap"]).float()
+    return TwoSquaresNet().eval(), x, 0
+
+
+def _map_from(values: dict) -> torch.Tensor:
+    out = torch.zeros(8, 8, dtype=torch.float64)
+    for region, mask in _two_squares_regions().items():
+        out[mask] = values[region]
+    return out
+
+
+def _describe_regions(heatmap: torch.Tensor) -> str:
+    return ", ".join(f"{region} {heatmap[mask].mean().item():.2f}" for region, mask in _two_squares_regions().items())
+
+
+def check_cam_on_two_squares(function, name: str = "your function", method: str = "Grad-CAM") -> None:
+    """``function(model, x, 0)`` on :func:`two_squares_case` for ``method`` "CAM", "Grad-CAM" or "Grad-CAM++".
+
+    CAM and Grad-CAM: 1 on the class's square, 0 elsewhere (the overlap's evidence cancels, the other
+    square is negative, cut by ReLU). Grad-CAM++: channel 1's gradient is negative everywhere, so
+    ReLU(g) gives it weight 0 and the map is square 0 whole, overlap included.
+    """
+    model, x, target = two_squares_case()
+    heatmap = check_heatmap(run_exercise(function, model, x.clone(), target), (8, 8), name)
+    keys = ("the class's square", "the overlap", "the square against the class", "the background")
+    pattern = lambda *v: _map_from(dict(zip(keys, v)))  # noqa: E731
+    plusplus = method == "Grad-CAM++"
+    expected = pattern(1, 1, 0, 0) if plusplus else pattern(1, 0, 0, 0)
+    if relative_l2(heatmap, expected) < 1e-3:
+        return
+    candidates = {
+        "no_relu": (pattern(1, 0.5, 0, 0.5), "has no ReLU before the normalisation: the background (no evidence) "
+                    "came out at 0.5 and the square against the class at 0. Apply ReLU to Σ_k w_k A^k, then min-max "
+                    "normalise."),
+        "absolute": (pattern(0.5, 1, 0.5, 0), "lights up the square against the class: keep the sign of the "
+                     "weights (no absolute value of the gradients)."),
+    }
+    if plusplus:
+        candidates["gradcam"] = (pattern(1, 0, 0, 0), "has the overlap at 0, so the channel against the class got "
+                                 "a negative weight: Grad-CAM++ weights only positive gradients, w_k = Σ_ij α^k_ij · "
+                                 "ReLU(g^k_ij), so a channel whose gradient is negative everywhere gets weight 0 "
+                                 "(or this is plain Grad-CAM).")
+        # |g| in place of ReLU(g) in the weights only: w0 = 1/2.25, w1 = 1/1.75 (α = 1/(2 + Σ A·g) here)
+        w0, w1 = 1 / 2.25, 1 / 1.75
+        candidates["absolute_weights"] = (pattern(w0 / (w0 + w1), 1, w1 / (w0 + w1), 0), candidates["absolute"][1])
+    cause = _likely_mistake(heatmap, candidates)
+    if cause is None:
+        for value, message in candidates.values():
+            if relative_l2(heatmap, value) < 0.05:
+                cause = message
+                break
+    raise AssertionError(f"{name} on a hand-built network whose {method} map is known ({_describe_regions(expected)}): "
+                         f"yours has {_describe_regions(heatmap)}. It " + (cause or "differs; check the formula."))
+
+
+# --- the same network written two ways ------------------------------------------------------------
+
+def equivalent_model(model, factor: float = 1000.0, layer: str = "conv3", head: str = "fc"):
+    """A copy of ``model`` that computes the same logits with the output of ``layer`` ``factor`` times smaller.
+
+    ``layer``'s weights and bias are divided by ``factor`` and ``head``'s weights multiplied by it.
+    For TinyGradCAMNet (conv3, then LeakyReLU, which commutes with a positive scale, then global
+    average pooling and fc) every logit is unchanged, the activations of act3 are ``factor`` times
+    smaller and the gradients with respect to them ``factor`` times larger. Methods that depend only
+    on the function (IG, gradients) give the same answer on both; exact Grad-CAM++ does too.
+    """
+    import copy
+
+    twin = copy.deepcopy(model)
+    with torch.no_grad():
+        conv, linear = twin.get_submodule(layer), twin.get_submodule(head)
+        conv.weight.div_(factor)
+        if conv.bias is not None:
+            conv.bias.div_(factor)
+        linear.weight.mul_(factor)
+    return twin
+
+
+def check_same_map_on_equivalent_model(function, model, x, target, name: str = "your function") -> None:
+    """``function`` must give the same map on ``model`` and on :func:`equivalent_model` of it (factor 1000).
+
+    Grad-CAM++'s α = g² / (2g² + Σ A·g³) does not change when A shrinks and g grows by the same
+    factor; an epsilon added to the denominator does, whenever g² is not far larger than it.
+    """
+    twin = equivalent_model(model)
+    first = as_float_tensor(run_exercise(function, model, x.clone(), target), (28, 28), name)
+    second = as_float_tensor(run_exercise(function, twin, x.clone(), target), (28, 28), name)
+    distance = relative_l2(first, second)
+    if distance > 1e-3:
+        raise AssertionError(
+            f"{name} gives another map ({distance:.0%} apart) on the same network written with act3 1000 times "
+            "smaller and fc 1000 times larger. The exact Grad-CAM++ map is the same for both. At act3 the gradients "
+            "are about 1e-4, so g² is about 1e-8: a small constant such as 1e-8 added to the denominator is not "
+            "negligible there. Leave it out and set α = 0 where the denominator is 0 "
+            "(torch.where(denominator != 0, ..., 0)).")
+
+
+# --- SmoothGrad: fresh noise for every sample -------------------------------------------------------
+
+def check_fresh_noise(noisy_inputs, x, noise_std: float, name: str = "smoothgrad") -> None:
+    """The noise in each of ``noisy_inputs`` (what explain was given) is its own draw, of std ``noise_std``."""
+    noise = torch.stack([torch.as_tensor(n).detach().to(torch.float64).reshape(-1) for n in noisy_inputs])
+    noise = noise - torch.as_tensor(x).detach().to(torch.float64).reshape(1, -1)
+    spread = noise.std().item()
+    if not 0.7 * noise_std < spread < 1.3 * noise_std:
+        raise AssertionError(f"{name}: the noise has standard deviation {spread:.2f}; noise_std={noise_std} is the "
+                             "standard deviation (noise_std * torch.randn_like(x)), not the variance.")
+    centred = noise - noise.mean(dim=1, keepdim=True)
+    unit = centred / centred.norm(dim=1, keepdim=True).clamp_min(1e-300)
+    correlation = unit @ unit.T
+    correlation.fill_diagonal_(0)
+    if noise.shape[0] > 1 and correlation.abs().max().item() > 0.6:
+        raise AssertionError(f"{name}: two samples got the same noise. Draw fresh noise for every sample, inside "
+                             "the loop (and do not re-seed the generator before each draw).")
+
+
+# --- multiply-accumulates of a forward pass ---------------------------------------------------------
+
+def mac_cases() -> list:
+    """(what, model, (in_ch, H, W), formula, MACs, {wrong count: likely cause}) for four one-layer networks."""
+    with _seeded():
+        shared = nn.Conv2d(4, 4, 1)
+        return [
+            ("a single Linear layer, 192 -> 10, on a (3, 8, 8) input", nn.Sequential(nn.Flatten(), nn.Linear(192, 10)),
+             (3, 8, 8), "192 · 10 = 1,920", 1920,
+             {0: "counts nothing for a Linear layer: hook torch.nn.Linear too (in_features MACs per output value)."}),
+            ("a depthwise convolution (16 channels, groups=16, 3x3) on a (16, 8, 8) input",
+             nn.Sequential(nn.Conv2d(16, 16, 3, padding=1, groups=16)), (16, 8, 8),
+             "16/16 · 3·3 · 16 · 8·8 = 9,216", 9216,
+             {147456: "ignores `groups`: each output value of a grouped convolution reads only in_channels / groups "
+                      "input channels."}),
+            ("a convolution with stride 2 (3 -> 8 channels, 3x3) on a (3, 16, 16) input",
+             nn.Sequential(nn.Conv2d(3, 8, 3, stride=2, padding=1)), (3, 16, 16), "3 · 3·3 · 8 · 8·8 = 13,824", 13824,
+             {55296: "uses the input's size (16x16) for a layer that produces 8x8: use each layer's own output size "
+                     "(read it from the hook's `output`)."}),
+            ("the same 1x1 convolution (4 -> 4 channels) called twice, on a (4, 5, 5) input",
+             nn.Sequential(shared, nn.ReLU(), shared), (4, 5, 5), "2 · 4 · 1·1 · 4 · 5·5 = 800", 800,
+             {400: "counts a module used twice only once: the hook runs on every call; add up every call."}),
+        ]
+
+
+def check_mac_count(function, name: str = "count_flops_forward") -> None:
+    """``function(model, in_ch, H, W)`` on four one-layer networks whose MACs are easy to count by hand."""
+    for what, model, shape, formula, expected, mistakes in mac_cases():
+        value = run_exercise(function, model.eval(), *shape)
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise AssertionError(f"{name} returned {type(value).__name__}; return an int (the number of MACs).")
+        value = int(value)
+        if value == expected:
+            continue
+        cause = mistakes.get(value)
+        if cause is None and value == 2 * expected:
+            cause = "counts FLOPs (2 per MAC): count multiply-accumulates."
+        raise AssertionError(f"{name} on {what} returned {value:,}; it has {formula} MACs: {name} "
+                             f"{cause or 'miscounts this layer; check the formula of the markdown.'}")
+
+
+# --- each method in forward passes --------------------------------------------------------------------
+
+def check_cost_multipliers(costs: dict, steps: int, n_samples: int, name: str = "cost_multipliers") -> None:
+    """The table of the notebook, in forward-pass equivalents (backward ≈ 2 forwards, IG at steps + 1 points)."""
+    S, N = steps, n_samples
+    table = {"CAM": (1, "1 (one forward pass)"), "Grad-CAM": (3, "1 + 2 = 3"), "Grad-CAM++": (3, "1 + 2 = 3"),
+             "Integrated Gradients": (3 * (S + 1), f"3(S+1) = {3 * (S + 1)}"),
+             "SmoothGrad + IG": (3 * N * (S + 1), f"3N(S+1) = {3 * N * (S + 1)}"),
+             "SmoothGrad + Grad-CAM": (3 * N, f"3N = {3 * N}"), "SmoothGrad + Grad-CAM++": (3 * N, f"3N = {3 * N}")}
+    for method, (expected, formula) in table.items():
+        got = costs.get(method)
+        if isinstance(got, bool) or not isinstance(got, (int, float, np.integer, np.floating)):
+            raise AssertionError(f"{name}({S}, {N})[{method!r}] is {got!r}; return a number.")
+        if got == expected:
+            continue
+        per_pass = expected // 3 if method not in ("CAM",) else None
+        if got in (2 * (S + 1), 2 * N * (S + 1), 2) or (per_pass and got == 2 * per_pass):
+            cause = "counts a backward pass as one forward pass; by the convention it costs two, so forward + backward = 3."
+        elif got in (3 * S, 3 * N * S):
+            cause = "counts S path points; the trapezoid rule evaluates S + 1 (both ends)."
+        elif per_pass and got == per_pass:
+            cause = "counts only the forward passes; each also needs a backward pass (2 forwards)."
+        elif method == "CAM":
+            cause = "CAM needs no backward pass: the classifier's weights are read, not differentiated."
+        else:
+            cause = "see the table in the markdown."
+        raise AssertionError(f"{name}({S}, {N})[{method!r}] is {got:g}; expected {formula}: {name} {cause}")
+
+
+# --- your functions from another stage -------------------------------------------------------------
+
+def your_functions(stage: str, *names: str, notebook=None) -> dict:
+    """The functions you wrote in another stage's notebook, by name, e.g.
+    ``your_functions("03_integrated_gradients", "interpolate_path", "integrated_gradients")``.
+
+    Reads ``../<stage>/<stage>.ipynb`` (next to this notebook's folder, or ``notebook``) as last
+    saved, and runs only the imports and function definitions of its exercise cells (nothing
+    else), with ``torch`` and ``np`` available. Save that notebook first. A function that is
+    still a stub raises :class:`ExerciseNotDone` when called through :func:`run_exercise`.
+    """
+    import ast
+    import json
+    from pathlib import Path
+
+    path = Path(notebook) if notebook else Path.cwd().parent / stage / f"{stage}.ipynb"
+    if not path.exists():
+        raise FileNotFoundError(f"no notebook at {path}: your_functions looks for stage {stage} next to this "
+                                "notebook's folder.")
+    cells = json.loads(path.read_text())["cells"]
+    namespace = {"torch": torch, "np": np, "__name__": f"your_{stage}"}
+    for cell in cells:
+        grading = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.get("cell_type") != "code" or not grading.get("solution"):
+            continue
+        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        try:
+            tree = ast.parse(source)
+        except SyntaxError as error:
+            raise AssertionError(f"{path.name}: an exercise cell does not parse ({error}).") from None
+        tree.body = [node for node in tree.body
+                     if isinstance(node, (ast.FunctionDef, ast.Import, ast.ImportFrom))]
+        exec(compile(tree, str(path), "exec"), namespace)  # noqa: S102 (your own code, from your own notebook)
+    missing = [n for n in names if not callable(namespace.get(n))]
+    if missing:
+        raise AssertionError(f"{path.name} defines no {', '.join(missing)} in its exercise cells.")
+    return {n: namespace[n] for n in names}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from ._cases import Case, fresh_model, mnist_digits, photo, ranked_class
+from ._cases import Case, HiddenTest, fresh_model, mnist_digits, photo, ranked_class
 
 OTHER_CLASS = "for a class other than the predicted one"
 
@@ -16,6 +16,15 @@ def on_visible_photo() -> list[Case]:
     shown, model = load_photo("chelsea"), fresh_model("imagenet")
     return [Case("on the notebook's first photo (chelsea) for its label, as in the visible test",
                  (model, shown.tensor[None].clone(), shown.label), model=model)]
+
+
+def on_visible_inputs() -> list[Case]:
+    """The visible test's calls: the notebook's first photo, and the linear model of ``utils.checks``."""
+    from utils.checks import linear_case
+
+    model, x, target = linear_case()
+    return on_visible_photo() + [Case("on the linear model F(x) = Wx + b of the visible test (for its second choice)",
+                                      (model, x, target), model=model)]
 
 
 def on_photo(name: str) -> list[Case]:
@@ -31,3 +40,15 @@ def on_digits(indices: tuple, noise_seed: int) -> list[Case]:
     noise = torch.rand(1, 1, 28, 28, generator=torch.Generator().manual_seed(noise_seed))
     return [Case(f"on the MNIST model (an input you have not seen), {OTHER_CLASS}", (model, x, ranked_class(model, x)),
                  model=model) for x in (*mnist_digits(*indices), noise)]
+
+
+def pixel_attribution_tests(function: str, *, hidden_photo: str, digits: tuple, noise_seed: int,
+                            rtol: float) -> tuple[HiddenTest, ...]:
+    """A stage's three test cells for ``function``: the visible test's inputs, an unseen photo, unseen digits."""
+    return (
+        HiddenTest(f"test_{function}_form", function, on_visible_inputs, expected=function, rtol=rtol),
+        HiddenTest(f"test_{function}_hidden_imagenet", function, lambda: on_photo(hidden_photo), expected=function,
+                   rtol=rtol),
+        HiddenTest(f"test_{function}_hidden_mnist", function, lambda: on_digits(digits, noise_seed=noise_seed),
+                   expected=function, rtol=rtol),
+    )

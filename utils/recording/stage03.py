@@ -28,10 +28,25 @@ def _paths(seed: int, shapes_and_steps) -> list[Case]:
     return cases
 
 
+# The notebook's digit: the fifth 8 of the test set (sorted by class, 100 per class).
+VISIBLE_DIGIT = 804
+
+
 def _visible_ig() -> list[Case]:
-    model, (digit,) = fresh_model("tiny"), mnist_digits(0)
-    return [Case("on the notebook's digit for its predicted class with steps=128, as in the visible test",
-                 (model, digit, ranked_class(model, digit, 0)), {"steps": 128}, model=model)]
+    """The visible test's calls: the digit, then the cubic model of ``utils.checks`` (closed-form trapezoid)."""
+    from utils.checks import cubic_case
+
+    model, (digit,) = fresh_model("tiny"), mnist_digits(VISIBLE_DIGIT)
+    cases = [Case("on the notebook's digit for its predicted class with steps=128, as in the visible test",
+                  (model, digit, ranked_class(model, digit, 0)), {"steps": 128}, model=model)]
+    calls = [("with a baseline, steps=4", True, {"steps": 4}), ("without a baseline, steps=4", False, {"steps": 4}),
+             ("with a baseline, steps=40, batch_size=3", True, {"steps": 40, "batch_size": 3}),
+             ("with a baseline, steps=40, batch_size=None", True, {"steps": 40, "batch_size": None})]
+    for what, with_baseline, kwargs in calls:
+        cubic, x, baseline, target = cubic_case()
+        kwargs = {"baseline": baseline, **kwargs} if with_baseline else kwargs
+        cases.append(Case(f"on the cubic model of the visible test {what}", (cubic, x, target), kwargs, model=cubic))
+    return cases
 
 
 def _ig_mnist() -> list[Case]:
@@ -68,7 +83,7 @@ def _midpoint_attributions(model, x, target, baseline) -> torch.Tensor:
 
 
 def _visible_gap() -> list[Case]:
-    model, (digit,) = fresh_model("tiny"), mnist_digits(0)
+    model, (digit,) = fresh_model("tiny"), mnist_digits(VISIBLE_DIGIT)
     zeros = torch.zeros_like(digit)
     return [Case("with all-zero attributions and a zero baseline on the notebook's digit, as in the visible test",
                  (model, digit, ranked_class(model, digit, 0), zeros, zeros.clone()), model=model)]

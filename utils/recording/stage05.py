@@ -33,10 +33,23 @@ RTOL_MNIST = 1e-3
 RTOL_IMAGENET = 1e-2
 
 
+# The notebook's digit: stage 03's 8 (the test set is sorted by class, 100 per class).
+VISIBLE_DIGIT = 804
+
+
 def _visible() -> list[Case]:
-    model, (digit,) = fresh_model("tiny"), mnist_digits(0)
-    return [Case("on the notebook's digit for its predicted class with steps=10, as in the visible test",
-                 (model, digit, ranked_class(model, digit, 0)), {"steps": 10}, model=model)]
+    """The visible test's calls: the digit, then the cubic model of ``utils.checks`` with and without a baseline."""
+    from utils.checks import cubic_case
+
+    model, (digit,) = fresh_model("tiny"), mnist_digits(VISIBLE_DIGIT)
+    cases = [Case("on the notebook's digit for its predicted class with steps=10, as in the visible test",
+                  (model, digit, ranked_class(model, digit, 0)), {"steps": 10}, model=model)]
+    for with_baseline in (True, False):
+        cubic, x, baseline, target = cubic_case()
+        kwargs = {"baseline": baseline, "steps": 4} if with_baseline else {"steps": 4}
+        cases.append(Case(f"on the cubic model of the visible test {'with' if with_baseline else 'without'} a baseline, "
+                          "steps=4", (cubic, x, target), kwargs, model=cubic))
+    return cases
 
 
 def _mnist() -> list[Case]:

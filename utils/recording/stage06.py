@@ -37,12 +37,33 @@ def _visible_digit(index: int, layers=(None,)) -> list[Case]:
                  model=model) for layer in layers]
 
 
+# The notebook's digits: one per class, the fifth of each in the test set (sorted by class, 100 per class).
+EIGHT, THREE = 804, 304
+
+
+def _two_squares(method: str) -> list[Case]:
+    """The hand-built network of ``utils.checks`` (one channel for the class, one against it), as the visible test."""
+    from utils.checks import two_squares_case
+
+    model, x, target = two_squares_case()
+    return [Case(f"on the hand-built two-squares network of the visible test ({method})", (model, x, target),
+                 model=model)]
+
+
 def _visible_photo_plusplus() -> list[Case]:
-    from utils.data import load_photo
+    """The photo at blocks.4, the two squares, and the digit on the network and on its rewritten twin."""
+    from utils.checks import equivalent_model
+    from utils.data import load_mnist, load_photo
 
     model, shown = fresh_model("imagenet"), load_photo("chelsea")
+    tiny, (digit,) = fresh_model("tiny"), mnist_digits(EIGHT)
+    twin, label = equivalent_model(fresh_model("tiny")), int(load_mnist().y_test[EIGHT])
     return [Case("on the notebook's photo at blocks.4, as in the visible test",
-                 (model, shown.tensor[None].clone(), shown.label, "blocks.4"), model=model)]
+                 (model, shown.tensor[None].clone(), shown.label, "blocks.4"), model=model),
+            *_two_squares("Grad-CAM++"),
+            Case("on the notebook's 8 for its label, as in the visible test", (tiny, digit, label), model=tiny),
+            Case("on the notebook's 8 for its label, with the network rewritten (act3 1000 times smaller, fc 1000 "
+                 "times larger), as in the visible test", (twin, digit.clone(), label), model=twin)]
 
 
 def _digits(layer=None) -> list[Case]:
@@ -124,14 +145,14 @@ def _map(grade_id, function, cases, expected, rtol):
 
 
 register(
-    _map("test_compute_cam_form", "compute_cam", lambda: _visible_digit(0), "cam", RTOL_MNIST),
+    _map("test_compute_cam_form", "compute_cam", lambda: _visible_digit(EIGHT) + _two_squares("CAM"), "cam", RTOL_MNIST),
     _map("test_compute_cam_hidden_mnist", "compute_cam", _digits, "cam", RTOL_MNIST),
     # The 10th most likely class: its raw map has negative parts (the second choice's has
     # none on this photo), so a missing ReLU shows.
     _map("test_compute_cam_hidden_imagenet", "compute_cam", lambda: _photo("rocket", lambda m: None, rank=9), "cam",
          RTOL_IMAGENET),
-    _map("test_compute_gradcam_form", "compute_gradcam", lambda: _visible_digit(1, (None, "act2")), "gradcam",
-         RTOL_MNIST),
+    _map("test_compute_gradcam_form", "compute_gradcam",
+         lambda: _visible_digit(THREE, (None, "act2")) + _two_squares("Grad-CAM"), "gradcam", RTOL_MNIST),
     _map("test_compute_gradcam_hidden_mnist", "compute_gradcam", lambda: _digits() + _digits("act1"), "gradcam",
          RTOL_MNIST),
     _map("test_compute_gradcam_hidden_imagenet", "compute_gradcam", lambda: _photo("astronaut", lambda m: m.blocks[3]),

@@ -1,0 +1,346 @@
+"""The visible tests catch the mistakes their messages name, before grading (issue 10).
+
+Each mistake a student made that passed a visible test and was caught only at grading time is
+written here as a function; the visible check of its stage (a helper of ``utils.checks`` that the
+notebook's test cell calls) must fail on it with a message that names the cause, and pass a
+correct solution. No answer key is involved: the checks use closed forms on small models.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from utils import checks
+
+
+# --- stage 01 and 02: the linear model -----------------------------------------------------------
+
+def make_gradient(probability=False, absolute=False, predicted=False, times_input=False):
+    def explain(model, input_tensor, target_class):
+        model.eval()
+        x = input_tensor.clone().detach().requires_grad_(True)
+        out = model(x)
+        if predicted:
+            target_class = int(out.argmax())
+        score = (out.softmax(dim=1) if probability else out)[0, target_class]
+        (gradient,) = torch.autograd.grad(score, x)
+        result = gradient * input_tensor if times_input else gradient
+        return result.abs() if absolute else result
+
+    return explain
+
+
+def test_the_linear_check_passes_correct_gradients():
+    checks.check_on_linear_model(make_gradient(), "vanilla_gradients")
+    checks.check_on_linear_model(make_gradient(times_input=True), "gradient_x_input", times_input=True)
+
+
+@pytest.mark.parametrize("mistake, message", [
+    (make_gradient(probability=True), "gradient of the softmax probability, not of the logit"),
+    (make_gradient(absolute=True), "absolute value"),
+    (make_gradient(predicted=True), "predicted class"),
+    (make_gradient(times_input=True), "Gradient × Input"),
+], ids=["softmax", "absolute", "predicted class", "times input"])
+def test_stage01_mistakes_fail_the_linear_check(mistake, message):
+    with pytest.raises(AssertionError, match=message):
+        checks.check_on_linear_model(mistake, "vanilla_gradients")
+
+
+@pytest.mark.parametrize("mistake, message", [
+    (make_gradient(probability=True, times_input=True), "softmax probability"),
+    (make_gradient(), "plain gradient: multiply it by the input"),
+], ids=["softmax", "no input factor"])
+def test_stage02_mistakes_fail_the_linear_check(mistake, message):
+    with pytest.raises(AssertionError, match=message):
+        checks.check_on_linear_model(mistake, "gradient_x_input", times_input=True)
+
+
+# --- stage 03: the trapezoid rule, the baseline and the batches -----------------------------------
+
+def make_ig(rule="trapezoid", use_baseline=True, difference=True, batches="honest", default_batch=8):
+    """IG over the path k/S; ``batches``: "honest", "ignored" (all points at once) or "restart" (weights per batch)."""
+
+    def integrated_gradients(model, input_tensor, target_class, baseline=None, steps=50, batch_size=None):
+        model.eval()
+        x = input_tensor.detach()
+        b = torch.zeros_like(x) if baseline is None or not use_baseline else baseline.detach()
+        alphas = torch.arange(steps + 1, dtype=x.dtype) / steps
+        weights = {"trapezoid": torch.cat([torch.tensor([0.5]), torch.ones(steps - 1), torch.tensor([0.5])]) / steps,
+                   "left": torch.cat([torch.ones(steps), torch.zeros(1)]) / steps,
+                   "mean": torch.ones(steps + 1) / (steps + 1)}[rule].to(x.dtype)
+        size = steps + 1 if batches == "ignored" else (batch_size or default_batch)
+        total = torch.zeros_like(x)
+        for start in range(0, steps + 1, size):
+            a, w = alphas[start:start + size], weights[start:start + size]
+            if batches == "restart":
+                w = weights[:len(a)]
+            path = (b + a.view(-1, 1, 1, 1) * (x - b)).requires_grad_(True)
+            (g,) = torch.autograd.grad(model(path)[:, target_class].sum(), path)
+            total = total + (w.view(-1, 1, 1, 1) * g).sum(0, keepdim=True)
+        return (x - b) * total if difference else total
+
+    return integrated_gradients
+
+
+def test_the_ig_checks_pass_the_trapezoid():
+    checks.check_ig_on_cubic_model(make_ig())
+    checks.check_ig_batches(make_ig())
+
+
+@pytest.mark.parametrize("mistake, message", [
+    (make_ig(rule="left"), "left Riemann sum"),
+    (make_ig(rule="mean"), "plain mean over the S\\+1 points"),
+    (make_ig(use_baseline=False), "zero baseline although a baseline was passed"),
+    (make_ig(difference=False), "without the \\(input - baseline\\) factor"),
+], ids=["left Riemann", "plain mean", "baseline ignored", "no (x - x') factor"])
+def test_stage03_mistakes_fail_the_cubic_check(mistake, message):
+    with pytest.raises(AssertionError, match=message):
+        checks.check_ig_on_cubic_model(mistake)
+
+
+@pytest.mark.parametrize("mistake, message", [
+    (make_ig(batches="ignored"), "path points through the model at once; send at most 3"),
+    (make_ig(default_batch=51), "batch_size=None \\(the default, at most 8"),
+    (make_ig(batches="restart"), "weighted by their position k in the whole path"),
+], ids=["batch_size ignored", "default all at once", "weights restart in every batch"])
+def test_stage03_batching_mistakes_fail(mistake, message):
+    with pytest.raises(AssertionError, match=message):
+        checks.check_ig_batches(mistake)
+
+
+def test_an_ig_without_batch_size_is_told_to_add_it():
+    def no_batches(model, input_tensor, target_class, baseline=None, steps=50):
+        return make_ig()(model, input_tensor, target_class, baseline, steps)
+
+    with pytest.raises(AssertionError, match="no `batch_size` argument"):
+        checks.check_ig_batches(no_batches)
+
+
+# --- stage 05: Captum configured as the trapezoid ---------------------------------------------------
+
+def make_captum_ig(method="riemann_trapezoid", points=lambda s: s + 1, factor=True, use_baseline=True):
+    from captum.attr import IntegratedGradients
+
+    def captum_integrated_gradients(model, input_tensor, target_class, baseline=None, steps=50):
+        model.eval()
+        x = input_tensor.detach()
+        b = torch.zeros_like(x) if baseline is None or not use_baseline else baseline.detach()
+        n = points(steps)
+        kwargs = {} if method is None else {"method": method}
+        result = IntegratedGradients(model).attribute(x, baselines=b, target=target_class, n_steps=n, **kwargs)
+        return result * (steps + 1) / steps if factor else result
+
+    return captum_integrated_gradients
+
+
+def test_the_cubic_check_passes_captum_configured_as_the_trapezoid():
+    checks.check_ig_on_cubic_model(make_captum_ig(), "captum_integrated_gradients")
+
+
+@pytest.mark.parametrize("mistake, message", [
+    (make_captum_ig(use_baseline=False), "zero baseline although a baseline was passed"),
+    (make_captum_ig(method=None, points=lambda s: 50, factor=False), "Gauss-Legendre"),
+    (make_captum_ig(factor=False), "multiply by \\(steps \\+ 1\\) / steps"),
+    (make_captum_ig(points=lambda s: s), "S points instead of S\\+1"),
+    (make_captum_ig(method="riemann_left", points=lambda s: s, factor=False), "left Riemann sum"),
+], ids=["baseline ignored", "default method", "no factor", "n_steps=steps", "riemann_left"])
+def test_stage05_mistakes_fail_the_cubic_check(mistake, message):
+    with pytest.raises(AssertionError, match=message):
+        checks.check_ig_on_cubic_model(mistake, "captum_integrated_gradients")
+
+
+# --- stage 06: the CAM family and SmoothGrad ---------------------------------------------------------
+
+def feature_maps_and_gradients(model, x, class_idx, layer=None):
+    layer = model.get_submodule(layer or model.cam_layer_name)
+    captured = []
+    handle = layer.register_forward_hook(lambda m, i, o: captured.append(o))
+    try:
+        score = model.eval()(x.detach().requires_grad_(True))[0, class_idx]
+        return captured[0].detach()[0], torch.autograd.grad(score, captured[0])[0][0]
+    finally:
+        handle.remove()
+
+
+def make_cam(rule, relu=True, absolute=False, relu_g=True, epsilon=0.0):
+    def explain(model, x, class_idx, layer=None):
+        A, g = feature_maps_and_gradients(model, x, class_idx, layer)
+        if absolute:
+            g = g.abs()
+        if rule == "cam":
+            weights = [m for m in model.modules() if isinstance(m, nn.Linear)][-1].weight.detach()[class_idx]
+            weights = weights.abs() if absolute else weights
+        elif rule == "gradcam":
+            weights = g.mean(dim=(1, 2))
+        else:
+            d = 2 * g ** 2 + A.sum(dim=(1, 2), keepdim=True) * g ** 3 + epsilon
+            alpha = torch.where(d != 0, g ** 2 / torch.where(d != 0, d, torch.ones_like(d)), torch.zeros_like(d))
+            weights = (alpha * (torch.relu(g) if relu_g else g)).sum(dim=(1, 2))
+        cam = torch.einsum("k,khw->hw", weights, A)
+        cam = torch.relu(cam) if relu else cam
+        cam = cam - cam.min()
+        return cam / cam.max() if cam.max() > 0 else cam
+
+    return explain
+
+
+@pytest.mark.parametrize("rule, method", [("cam", "CAM"), ("gradcam", "Grad-CAM"), ("plusplus", "Grad-CAM++")])
+def test_the_two_squares_check_passes_correct_maps(rule, method):
+    checks.check_cam_on_two_squares(make_cam(rule), method, method)
+
+
+@pytest.mark.parametrize("mistake, method, message", [
+    (make_cam("cam", relu=False), "CAM", "no ReLU before the normalisation"),
+    (make_cam("cam", absolute=True), "CAM", "keep the sign of the"),
+    (make_cam("gradcam", relu=False), "Grad-CAM", "no ReLU before the normalisation"),
+    (make_cam("gradcam", absolute=True), "Grad-CAM", "keep the sign of the"),
+    (make_cam("plusplus", relu_g=False), "Grad-CAM++", "weights only positive gradients"),
+    (make_cam("gradcam"), "Grad-CAM++", "weights only positive gradients"),
+    (make_cam("plusplus", absolute=True), "Grad-CAM++", "keep the sign of the"),
+], ids=["CAM without ReLU", "CAM |weights|", "Grad-CAM without ReLU", "Grad-CAM |gradients|",
+        "Grad-CAM++ without ReLU(g)", "plain Grad-CAM as Grad-CAM++", "Grad-CAM++ |g|"])
+def test_stage06_mistakes_fail_the_two_squares_check(mistake, method, message):
+    with pytest.raises(AssertionError, match=message):
+        checks.check_cam_on_two_squares(mistake, method, method)
+
+
+@pytest.fixture(scope="module")
+def digit():
+    from utils.data import load_mnist
+    from utils.models import load_tiny_model
+
+    mnist = load_mnist()
+    return load_tiny_model(), mnist.x_test[806:807], int(mnist.y_test[806])
+
+
+def test_exact_gradcam_plusplus_is_the_same_on_the_equivalent_network(digit):
+    model, x, label = digit
+    checks.check_same_map_on_equivalent_model(make_cam("plusplus"), model, x, label, "compute_gradcam_plusplus")
+    twin = checks.equivalent_model(model)
+    with torch.no_grad():
+        assert checks.relative_l2(twin(x), model(x)) < 1e-5
+
+
+def test_an_epsilon_in_the_gradcam_plusplus_denominator_fails_on_the_digit(digit):
+    model, x, label = digit
+    with pytest.raises(AssertionError, match="1e-8 added to the denominator is not negligible"):
+        checks.check_same_map_on_equivalent_model(make_cam("plusplus", epsilon=1e-8), model, x, label,
+                                                  "compute_gradcam_plusplus")
+
+
+def make_smoothgrad(noise="fresh"):
+    def smoothgrad(explain, model, x, class_idx, n_samples=25, noise_std=0.1):
+        once = noise_std * torch.randn_like(x)
+        results = []
+        for _ in range(n_samples):
+            if noise == "reseeded":
+                torch.manual_seed(0)
+            eps = once if noise == "once" else noise_std * torch.randn_like(x)
+            results.append(torch.as_tensor(explain(model, x + eps, class_idx)))
+        return torch.stack(results).mean(0)
+
+    return smoothgrad
+
+
+def record_noise(smoothgrad):
+    calls = []
+    x = torch.zeros(1, 1, 8, 8)
+    smoothgrad(lambda model, noisy, c: calls.append(noisy.clone()) or noisy, None, x, 3, n_samples=7, noise_std=0.5)
+    return calls, x
+
+
+def test_fresh_noise_passes():
+    checks.check_fresh_noise(*record_noise(make_smoothgrad()), 0.5)
+
+
+@pytest.mark.parametrize("noise", ["once", "reseeded"])
+def test_noise_drawn_once_or_reseeded_fails(noise):
+    with pytest.raises(AssertionError, match="two samples got the same noise"):
+        checks.check_fresh_noise(*record_noise(make_smoothgrad(noise)), 0.5)
+
+
+# --- stage 07: counting MACs, and the cost table ------------------------------------------------------
+
+def make_counter(linear=True, groups=True, input_size=False, once=False, per_mac=1):
+    def count_flops_forward(model, in_ch, H, W):
+        total, seen = 0, set()
+
+        def hook(module, inputs, output):
+            nonlocal total
+            if once and module in seen:
+                return
+            seen.add(module)
+            if isinstance(module, nn.Conv2d):
+                g = module.groups if groups else 1
+                spatial = H * W if input_size else output.shape[-2] * output.shape[-1]
+                total += module.in_channels // g * module.kernel_size[0] * module.kernel_size[1] * \
+                    module.out_channels * spatial
+            elif linear:
+                total += module.in_features * output.numel()
+
+        handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+        try:
+            with torch.no_grad():
+                model.eval()(torch.zeros(1, in_ch, H, W))
+        finally:
+            for h in handles:
+                h.remove()
+        return per_mac * total
+
+    return count_flops_forward
+
+
+def test_the_mac_check_passes_a_correct_count():
+    checks.check_mac_count(make_counter())
+
+
+@pytest.mark.parametrize("mistake, message", [
+    (make_counter(groups=False), "ignores `groups`"), (make_counter(linear=False), "hook torch.nn.Linear too"),
+    (make_counter(input_size=True), "use each layer's own output size"),
+    (make_counter(once=True), "module used twice only once"), (make_counter(per_mac=2), "counts FLOPs"),
+], ids=["groups forgotten", "Linear forgotten", "input size everywhere", "first call only", "FLOPs"])
+def test_stage07_counting_mistakes_fail(mistake, message):
+    with pytest.raises(AssertionError, match=message):
+        checks.check_mac_count(mistake)
+
+
+def cost_multipliers(steps, n_samples, ig_points=lambda s: s + 1, backward=2):
+    per = 1 + backward
+    ig = per * ig_points(steps)
+    return {"CAM": 1, "Grad-CAM": per, "Grad-CAM++": per, "Integrated Gradients": ig, "SmoothGrad + IG": n_samples * ig,
+            "SmoothGrad + Grad-CAM": per * n_samples, "SmoothGrad + Grad-CAM++": per * n_samples}
+
+
+def test_the_cost_check_passes_the_table():
+    checks.check_cost_multipliers(cost_multipliers(50, 25), 50, 25)
+
+
+@pytest.mark.parametrize("costs, message", [
+    (cost_multipliers(50, 25, ig_points=lambda s: s), "the trapezoid rule evaluates S \\+ 1"),
+    (cost_multipliers(50, 25, backward=1), "counts a backward pass as one forward pass"),
+], ids=["IG as 3S", "backward = 1 forward"])
+def test_stage07_cost_mistakes_fail(costs, message):
+    with pytest.raises(AssertionError, match=message):
+        checks.check_cost_multipliers(costs, 50, 25)
+
+
+# --- the hidden tests' messages say why, where the cause is clear -----------------------------------
+
+def test_hidden_messages_name_the_likely_cause():
+    from utils.instructor.judge import checker
+
+    with pytest.raises(AssertionError, match="not FLOPs"):
+        checker("test_count_flops_forward_hidden_custom")(make_counter(per_mac=2))
+    with pytest.raises(AssertionError, match="too large: are grouped convolutions divided by `groups`"):
+        checker("test_count_flops_forward_hidden_custom")(make_counter(groups=False))
+    with pytest.raises(AssertionError, match="counts a backward pass as one forward pass"):
+        checker("test_cost_multipliers_hidden")(lambda steps, n: cost_multipliers(steps, n, backward=1))
+    with pytest.raises(AssertionError, match="counts S path points"):
+        checker("test_cost_multipliers_hidden")(lambda steps, n: cost_multipliers(steps, n, ig_points=lambda s: s))
+    with pytest.raises(AssertionError, match="absolute value of the expected result"):
+        checker("test_vanilla_gradients_hidden_mnist")(make_gradient(absolute=True))
+    with pytest.raises(AssertionError, match="times 1.5: the pattern is right and the scale is not"):
+        checker("test_integrated_gradients_hidden_default_baseline")(
+            lambda *args, **kwargs: 1.5 * make_ig()(*args, **kwargs))
