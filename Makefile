@@ -12,6 +12,7 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[instructor,test]"
+	$(BIN)/python -m pip install --quiet --no-deps quantus==0.6.0
 	@touch $(STAMP)
 
 ## install: create .venv and install the pinned dependencies (the other targets do it for you)

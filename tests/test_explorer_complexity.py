@@ -77,3 +77,14 @@ def test_measuring_shows_measured_next_to_estimated_with_the_ratio():
     estimator.measure_button.click()
     assert estimator.measured["seconds"]["Integrated Gradients"] > 0
     assert "measured / estimated" in estimator.table.value and "Measured on cpu" in estimator.table.value
+
+
+def test_the_table_includes_what_checking_a_map_costs():
+    """A model-randomisation cascade costs one map per layer and one more; deletion one forward per step."""
+    estimator = complexity_estimator(count_flops_forward, cost_multipliers)
+    estimator.model_choice.value, estimator.steps.value = "ResNet-18", 10
+    layers = 20 + 20 + 1  # ResNet-18: 20 convolutions, 20 batch norms and the fully connected layer own weights
+    table = estimator.table.value
+    assert f"all {layers} layers" in table
+    assert f"<td>Integrated Gradients</td><td>{(layers + 1) * 3 * 11:,}</td><td>{3 * 11 + 51:,}</td>" in table
+    assert f"<td>Grad-CAM</td><td>{(layers + 1) * 3:,}</td><td>{3 + 51:,}</td>" in table

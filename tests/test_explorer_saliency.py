@@ -166,3 +166,23 @@ def test_the_explorer_does_not_import_the_answer_key():
         imports = re.compile(r"^\s*(from\s+utils(\.reference|\s+import\s+reference)|import\s+utils\.reference)",
                              re.MULTILINE)
         assert not imports.search(path.read_text()), path
+
+
+def test_the_sanity_check_view_shows_the_map_change_when_top_layers_are_random():
+    explorer = saliency_explorer({**FUNCTIONS, "randomize_layers": reference.randomize_layers,
+                                  "rank_correlation": reference.rank_correlation}, render=False)
+    explorer.sanity_method.value = "Vanilla gradients"
+    assert explorer.sanity_layers.max == 4  # TinyGradCAMNet: three convolutions and a linear layer
+    correlations = {}
+    for n_layers in (0, 4):
+        explorer.sanity_layers.value = n_layers
+        explorer.render_sanity_check()
+        assert explorer.sanity_picture.value
+        correlations[n_layers] = float(explorer.sanity_result["rank_correlation"].value)
+    assert correlations[0] == pytest.approx(1.0) and correlations[4] < 0.9, correlations
+
+
+def test_the_sanity_check_view_names_the_exercise_when_randomize_layers_is_missing():
+    explorer = saliency_explorer(FUNCTIONS, render=False)
+    explorer.render_sanity_check()
+    assert "randomize_layers" in explorer.sanity_status.value and "08_sanity_checks" in explorer.sanity_status.value

@@ -47,7 +47,7 @@ def gradient_map(model, x, target):
     from captum.attr import Saliency
 
     with _eval_mode(model):
-        return Saliency(model).attribute(x.detach().clone(), target=target, abs=False).detach()
+        return Saliency(model).attribute(x.detach().clone().requires_grad_(), target=target, abs=False).detach()
 
 
 def gradient_x_input_map(model, x, target):
@@ -55,10 +55,10 @@ def gradient_x_input_map(model, x, target):
     from captum.attr import InputXGradient
 
     with _eval_mode(model):
-        return InputXGradient(model).attribute(x.detach().clone(), target=target).detach()
+        return InputXGradient(model).attribute(x.detach().clone().requires_grad_(), target=target).detach()
 
 
-def integrated_gradients_map(model, x, target, steps: int = 8):
+def integrated_gradients_map(model, x, target, steps: int = 4):
     """IG from a zero baseline with Captum's default rule (Gauss-Legendre) at ``steps`` points."""
     from captum.attr import IntegratedGradients
 
@@ -78,12 +78,13 @@ def gradcam_map(model, x, target, layer=None):
         return LayerAttribution.interpolate(coarse.detach(), tuple(x.shape[-2:]), "bilinear")
 
 
-def smoothgrad_map(model, x, target, n_samples: int = 8, noise_std: float | None = None, seed: int = 0):
+def smoothgrad_map(model, x, target, n_samples: int = 6, noise_std: float | None = None, seed: int = 0):
     """SmoothGrad over vanilla gradients (Captum ``NoiseTunnel``), σ = 15 % of x's value range by default."""
     from captum.attr import NoiseTunnel, Saliency
 
     x = x.detach().clone()
     std = 0.15 * float(x.max() - x.min()) if noise_std is None else noise_std
+    x.requires_grad_()
     with _eval_mode(model), torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         return NoiseTunnel(Saliency(model)).attribute(x, nt_type="smoothgrad", nt_samples=n_samples, stdevs=std,

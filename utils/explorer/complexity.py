@@ -28,8 +28,10 @@ import torch
 from .architectures import ARCHITECTURES, activation_bytes, build, flop_counter_macs, parameter_count
 from .outcome import attempt
 from .render import figure_png, show_in_notebook
+from .sanity import layer_count
 
 MEASURED_STEPS = 8
+DELETION_STEPS = 50
 EXERCISES = {"count_flops_forward": "07_complexity", "cost_multipliers": "07_complexity"}
 INPUTS_AT_ONCE = {  # method -> number of inputs whose activations are held together, as a function of (S, N)
     "CAM": lambda S, N: 0,
@@ -199,7 +201,23 @@ class ComplexityEstimator:
             rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
         note = (f"<p>Measured on {measured['device']}: {measured['scaled']}; memory = {measured['memory_how']}. "
                 "Estimated seconds = forward-pass equivalents × the measured forward pass.</p>" if measured else "")
-        return f"<table>{header}</tr>{''.join(rows)}</table>{note}"
+        return f"<table>{header}</tr>{''.join(rows)}</table>{note}{self._checks_table()}"
+
+    def _checks_table(self) -> str:
+        """What checking a map costs (stage 08), in forward-pass equivalents, from the same multipliers.
+
+        model randomisation over all L layers   (L + 1) × cost(method)   one map per cascade step, and the trained one
+        deletion or insertion with K steps       cost(method) + K + 1     the map, then one forward per step
+        """
+        costs, layers = self.estimate["costs"], layer_count(build(self.model_choice.value, "meta"))
+        rows = []
+        for method in ("Grad-CAM", "Integrated Gradients"):
+            if method in costs:
+                cascade, deletion = (layers + 1) * costs[method], costs[method] + DELETION_STEPS + 1
+                rows.append(f"<tr><td>{method}</td><td>{cascade:,}</td><td>{deletion:,}</td></tr>")
+        return ("<p>Checking a map (stage 08), in forward-pass equivalents:</p><table><tr><th>method</th>"
+                f"<th>model randomisation, all {layers} layers</th><th>deletion curve, {DELETION_STEPS} steps</th></tr>"
+                + "".join(rows) + "</table>")
 
     def run_measurement(self) -> None:
         if "error" in self.estimate:

@@ -24,6 +24,8 @@ EXERCISE_OF = {
     "compute_gradcam": "06_cam_family",
     "compute_gradcam_plusplus": "06_cam_family",
     "smoothgrad": "06_cam_family",
+    "randomize_layers": "08_sanity_checks",
+    "rank_correlation": "08_sanity_checks",
 }
 
 BASELINE_KINDS = ("zeros", "black", "white", "blur", "noise")

@@ -24,6 +24,7 @@ from .feature_maps import candidate_layers, feature_map_figure, maps_and_weights
 from .methods import BASELINE_KINDS, EXERCISE_OF, METHOD_BY_NAME, METHODS, FunctionSet
 from .outcome import Outcome, attempt
 from .render import figure_png, show_in_notebook
+from .sanity import correlation, layer_count, randomised_map, sanity_figure
 
 DEFAULT_METHODS = ("Vanilla gradients", "Grad-CAM")
 
@@ -59,6 +60,12 @@ class SaliencyExplorer:
         self.features_button = widgets.Button(description="Show feature maps")
         self.features_picture = widgets.Image(format="png")
         self.features_status = widgets.HTML()
+        self.sanity_method = widgets.Dropdown(options=[m.name for m in METHODS], value="Vanilla gradients",
+                                              description="method")
+        self.sanity_layers = widgets.IntSlider(value=1, min=0, max=1, description="random top layers")
+        self.sanity_button = widgets.Button(description="Randomise and explain")
+        self.sanity_picture = widgets.Image(format="png")
+        self.sanity_status = widgets.HTML()
 
         self.model_choice.observe(lambda _: self._model_changed(), names="value")
         self.image_choice.observe(lambda _: self._image_changed(), names="value")
@@ -66,6 +73,7 @@ class SaliencyExplorer:
         self.top5.observe(self._top5_chosen, names="value")
         self.explain_button.on_click(lambda _: self.render())
         self.features_button.on_click(lambda _: self.render_feature_maps())
+        self.sanity_button.on_click(lambda _: self.render_sanity_check())
         self._model_changed()
 
     # ---- state -------------------------------------------------------------------------------------------
@@ -85,6 +93,7 @@ class SaliencyExplorer:
         self.image_choice.value = self.image_choice.options[0]
         self.layer.options = candidate_layers(self.model)
         self.layer.value = self.layer.options[-1]
+        self.sanity_layers.max = layer_count(self.model)
         self.baseline.options = BASELINE_KINDS if self.kind == "imagenet" else ("zeros",)
         self._image_changed()
 
@@ -210,6 +219,33 @@ class SaliencyExplorer:
         self.features_status.value = (f"{activations.shape[0]} channels of {tuple(activations.shape[1:])} at "
                                       f"{self.layer.value}; {int((weights > 0).sum())} with a positive weight.")
 
+    def render_sanity_check(self) -> None:
+        """The chosen method on the trained model and with the top ``sanity_layers`` layers randomised."""
+        row = next(iter(self.rows))
+        functions, method = self.rows[row], METHOD_BY_NAME[self.sanity_method.value]
+        subject, class_idx, n_layers = self.subject(), self.class_index.value, self.sanity_layers.value
+        trained = self.compute(row, method.name)
+        parameters = dict(steps=self.steps.value, samples=self.samples.value, noise_std=self.noise_std.value)
+        if "baseline" in method.uses:
+            try:
+                parameters["baseline"] = self._baseline_for(functions, subject.x)
+            except _Unavailable as reason:
+                self.sanity_status.value = f"<b>{reason}</b>"
+                return
+        randomised = self.cache.get(("sanity", row, subject.key, class_idx, method.name, self._parameters(method),
+                                     n_layers),
+                                    lambda: randomised_map(functions, method, self.model, subject.x, class_idx,
+                                                           n_layers, **parameters))
+        rho = correlation(functions, trained.value, randomised.value) if trained.ok and randomised.ok else \
+            Outcome(message="", kind="not_done")
+        self.sanity_result = {"trained": trained, "randomised": randomised, "rank_correlation": rho}
+        self.sanity_picture.value = figure_png(sanity_figure(subject.x[0], method, functions.label(method), trained,
+                                                             randomised, n_layers, rho, _squeeze))
+        notes = [o.message for o in (trained, randomised, rho) if not o.ok and o.message]
+        self.sanity_status.value = ("A map that explains the model changes when its learned layers are replaced "
+                                    "by random ones." + (f"<ul>{''.join(f'<li>{n}</li>' for n in notes)}</ul>"
+                                                         if notes else ""))
+
     # ---- layout ------------------------------------------------------------------------------------------
     def widget(self) -> widgets.Widget:
         picking = widgets.VBox([self.model_choice, widgets.HBox([self.image_choice, self.seed]), self.top5,
@@ -219,9 +255,11 @@ class SaliencyExplorer:
                                 widgets.HBox([self.explain_button, self.progress]), self.status, self.picture])
         features = widgets.VBox([widgets.HBox([self.layer, self.features_button]), self.features_status,
                                  self.features_picture])
-        tabs = widgets.Tab(children=[explain, features])
-        tabs.set_title(0, "maps")
-        tabs.set_title(1, "feature maps")
+        sanity = widgets.VBox([widgets.HBox([self.sanity_method, self.sanity_layers, self.sanity_button]),
+                               self.sanity_status, self.sanity_picture])
+        tabs = widgets.Tab(children=[explain, features, sanity])
+        for index, title in enumerate(("maps", "feature maps", "sanity check")):
+            tabs.set_title(index, title)
         return tabs
 
 

@@ -24,7 +24,7 @@ from typing import Callable
 import torch
 from torch import nn
 
-RULES = ("close", "exact", "dict", "raises", "gap", "smoothgrad", "noise")
+RULES = ("close", "exact", "dict", "raises", "gap", "smoothgrad", "noise", "number", "layers", "curve", "cascade")
 
 
 @dataclass
@@ -130,16 +130,21 @@ def register(*tests: HiddenTest) -> None:
         REGISTRY[test.grade_id], STAGE_OF[test.grade_id] = test, stage
 
 
-def hidden_test(grade_id: str) -> HiddenTest:
-    """The declaration of test cell ``grade_id`` (every stage module is loaded on first use)."""
-    if not REGISTRY:
-        import importlib
-        import pkgutil
+def load_all_stages() -> None:
+    """Import every ``stageNN`` module of this package (each registers its tests); safe to call again."""
+    import importlib
+    import pkgutil
 
-        package = __name__.rsplit(".", 1)[0]
-        for module in pkgutil.iter_modules(importlib.import_module(package).__path__):
-            if module.name.startswith("stage"):
-                importlib.import_module(f"{package}.{module.name}")
+    package = __name__.rsplit(".", 1)[0]
+    for module in pkgutil.iter_modules(importlib.import_module(package).__path__):
+        if module.name.startswith("stage"):
+            importlib.import_module(f"{package}.{module.name}")
+
+
+def hidden_test(grade_id: str) -> HiddenTest:
+    """The declaration of test cell ``grade_id`` (every stage module is loaded when one is needed)."""
+    if grade_id not in REGISTRY:
+        load_all_stages()
     try:
         return REGISTRY[grade_id]
     except KeyError:

@@ -53,8 +53,18 @@ def close(name, what, record, arrays, key, facts, expected, rtol):
         raise AssertionError(f"{name} {what}: the result holds NaN or infinite values; check for a division by zero.")
     error = relative_error(actual, wanted)
     if not error <= rtol:
+        why = ""
+        if relative_error(-actual, wanted) <= rtol:
+            why = " It is the expected result with the opposite sign."
+        elif relative_error(actual, wanted.abs()) <= rtol:
+            why = " It is the absolute value of the expected result: keep the sign."
+        elif wanted.abs().sum() > 0 and actual.abs().sum() > 0:
+            ratio = ((actual * wanted).sum() / (wanted * wanted).sum()).item()
+            if ratio != 0 and relative_error(actual, ratio * wanted) <= rtol:
+                why = (f" It is the expected result times {ratio:.4g}: the pattern is right and the scale is not "
+                       "(check the weights, the averaging and any factor).")
         raise AssertionError(f"{name} {what}: the result differs from the expected one by {error:.2%} "
-                             f"(relative L2 error; at most {rtol:.2%} is accepted).")
+                             f"(relative L2 error; at most {rtol:.2%} is accepted).{why}")
 
 
 def exact(name, what, record, arrays, key, facts, expected, rtol):
@@ -63,7 +73,16 @@ def exact(name, what, record, arrays, key, facts, expected, rtol):
         raise AssertionError(f"{name} {what}: returned a {record.get('kind', 'value')}, not an int; return the "
                              "count as an int.")
     if value != facts["value"]:
-        raise AssertionError(f"{name} {what}: returned {value!r}, which is not the expected value.")
+        wanted = facts["value"]
+        if value == 2 * wanted:
+            why = " It is twice the expected value: count multiply-accumulates, not FLOPs (2 per MAC)."
+        elif value < wanted:
+            why = (" It is too small: are Linear layers counted, and a module that runs twice counted twice (the hook "
+                   "fires on every call)?")
+        else:
+            why = (" It is too large: are grouped convolutions divided by `groups`, and each layer's own output size "
+                   "used (not the input's)?")
+        raise AssertionError(f"{name} {what}: returned {value!r}, which is not the expected value.{why}")
 
 
 def dictionary(name, what, record, arrays, key, facts, expected, rtol):
@@ -76,8 +95,17 @@ def dictionary(name, what, record, arrays, key, facts, expected, rtol):
         raise AssertionError(f"{name}: missing keys {sorted(missing)}, unexpected keys {sorted(extra)}.")
     for method, value in facts["value"].items():
         if got[method] != value:
+            why = ""
+            if got[method] * 3 == value * 2 and method != "CAM":
+                why = " It counts a backward pass as one forward pass; by the convention it costs two."
+            elif "IG" in method or "Integrated" in method:
+                per_point = value / (facts["value"]["Integrated Gradients"] // 3)  # 3 per path point (or 3N)
+                if got[method] == value - per_point:
+                    why = " It counts S path points; the trapezoid rule evaluates S + 1 (both ends)."
+            elif method == "CAM":
+                why = " CAM needs one forward pass and no backward pass."
             raise AssertionError(f"{name} for {method!r} {what}: returned {got[method]:g}, which is not the "
-                                 "expected value.")
+                                 f"expected value.{why}")
 
 
 def raises(name, what, record, arrays, key, facts, expected, rtol):
@@ -101,8 +129,11 @@ def gap(name, what, record, arrays, key, facts, expected, rtol):
     if not (isinstance(value, float) or isinstance(value, int)) or not math.isfinite(value):
         raise AssertionError(f"{name} {what}: returned {value!r}; return one finite float.")
     if not abs(value - facts["value"]) <= rtol * max(1.0, facts["scale"]):
+        flipped = abs(value + facts["value"]) <= rtol * max(1.0, facts["scale"])
+        why = " It has the opposite sign: the gap is the sum minus the change, not the change minus the sum." \
+            if flipped else ""
         raise AssertionError(f"{name} {what}: the value is not the expected gap (sum of the attributions minus the "
-                             "change of the target logit from the baseline to the input).")
+                             f"change of the target logit from the baseline to the input).{why}")
 
 
 def smoothgrad(name, what, record, arrays, key, facts, expected, rtol):
@@ -175,3 +206,132 @@ def noise(name, what, record, arrays, key, facts, expected, rtol):
 
 RULES = {"close": close, "exact": exact, "dict": dictionary, "raises": raises, "gap": gap, "smoothgrad": smoothgrad,
          "noise": noise}
+
+
+# ---- Stage 08: sanity checks and faithfulness -------------------------------------------
+
+
+def _one_number(name, what, record, arrays, key) -> float:
+    """The returned value as one finite float (a Python number, or an array or tensor of one element)."""
+    value = _value(name, record, arrays, key)
+    if isinstance(value, torch.Tensor):
+        if value.numel() != 1:
+            raise AssertionError(f"{name} {what}: returned an array of shape {tuple(value.shape)}; return one number.")
+        value = value.item()
+    if not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise AssertionError(f"{name} {what}: returned {value!r}; return one finite number (a float).")
+    return float(value)
+
+
+def number(name, what, record, arrays, key, facts, expected, rtol):
+    """One number within ``rtol`` (an absolute tolerance) of the expected one."""
+    actual = _one_number(name, what, record, arrays, key)
+    wanted = float(np.asarray(expected["value"], dtype=np.float64).reshape(-1)[0])
+    if not abs(actual - wanted) <= rtol:
+        raise AssertionError(f"{name} {what}: returned {actual:.6g}, which is not the expected value (a difference "
+                             f"of at most {rtol:g} is accepted).")
+
+
+def layers(name, what, record, arrays, key, facts, expected, rtol):
+    """Which parameterised layers of a returned model differ from the original: the same 0/1 vector."""
+    actual = _value(name, record, arrays, key)
+    wanted = torch.from_numpy(np.array(expected["value"], dtype=np.float64))
+    if not isinstance(actual, torch.Tensor) or actual.shape != wanted.shape:
+        raise AssertionError(f"{name} {what}: the record of which layers changed is malformed.")
+    got, want = actual.bool(), wanted.bool()
+    if torch.equal(got, want):
+        return
+    n_got, n_want = int(got.sum()), int(want.sum())
+    if n_want == 0:
+        raise AssertionError(f"{name} {what}: with n_layers=0 the copy must equal the original, but {n_got} of its "
+                             "parameterised layers differ (careful: layers[-0:] is the whole list, not an empty one).")
+    if n_got == 0:
+        raise AssertionError(f"{name} {what}: no parameterised layer of the returned model differs from the original. "
+                             "Re-initialise the last n_layers parameterised layers of the copy "
+                             "(layer.reset_parameters()).")
+    if n_got == n_want and bool(got[:n_got].all()):
+        raise AssertionError(f"{name} {what}: re-initialised the {n_got} parameterised layer(s) nearest the input. The "
+                             "cascade randomises from the top: the LAST n_layers parameterised layers in "
+                             "model.modules() order, nearest the output.")
+    if n_got != n_want:
+        raise AssertionError(f"{name} {what}: {n_got} parameterised layer(s) differ from the original instead of "
+                             "n_layers. Count every module that owns parameters directly (Conv2d, Linear and batch "
+                             "norm alike: next(m.parameters(recurse=False), None) is not None), each once, and change "
+                             "only those in the copy.")
+    raise AssertionError(f"{name} {what}: re-initialised other layers than the last n_layers parameterised layers of "
+                         "model.modules() (the ones nearest the output; batch norm layers own parameters too, so "
+                         "they count).")
+
+
+def curve(name, what, record, arrays, key, facts, expected, rtol):
+    """A deletion or insertion curve: steps + 1 probabilities, each within ``rtol`` (absolute) of the expected."""
+    value = _value(name, record, arrays, key)
+    wanted = torch.from_numpy(np.array(expected["value"], dtype=np.float64)).reshape(-1)
+    if not isinstance(value, torch.Tensor):
+        raise AssertionError(f"{name} {what}: returned one number; return the whole curve, steps + 1 probabilities.")
+    if value.numel() != wanted.numel() or value.dim() > 2:
+        raise AssertionError(f"{name} {what}: returned {value.numel()} values (shape {tuple(value.shape)}); a curve "
+                             "has steps + 1 points, from step 0 (nothing changed yet) to step steps (every pixel "
+                             "changed).")
+    actual = value.reshape(-1)
+    if not torch.isfinite(actual).all():
+        raise AssertionError(f"{name} {what}: the curve holds NaN or infinite values.")
+    if actual.min() < -1e-6 or actual.max() > 1 + 1e-6:
+        raise AssertionError(f"{name} {what}: the curve has values outside [0, 1]; it holds the softmax PROBABILITY of "
+                             "the target class after each step, not its logit.")
+    error = (actual - wanted).abs()
+    if error.max() <= rtol:
+        return
+    if error[0] <= rtol and error[-1] <= rtol:
+        raise AssertionError(f"{name} {what}: the first and last points are right but some in between are not (off "
+                             f"by up to {error.max().item():.3g}). Change the pixels in order of the attribution "
+                             "summed over channels, HIGHEST first (a stable sort), the first ⌊k·P/steps⌋ pixels after "
+                             "step k, all channels of a pixel together.")
+    raise AssertionError(f"{name} {what}: the curve differs from the expected one by up to {error.max().item():.3g} "
+                         f"(at most {rtol:g} is accepted), also at its ends. Check: the model in eval mode, the "
+                         "softmax over the classes, the target's column, and the start (x for deletion, the baseline "
+                         "for insertion).")
+
+
+def cascade(name, what, record, arrays, key, facts, expected, rtol):
+    """The cascade curve, judged with the record of which models explain was given."""
+    calls = record.get("calls") or {}
+    if record.get("kind") not in ("stub", "error", "none", "badtype"):
+        if not calls.get("count"):
+            raise AssertionError(f"{name} {what}: explain was never called; compute each map with the explain "
+                                 "function you are given.")
+        flags = np.array(arrays.get(f"{key}_flags", np.zeros((0, 0))), dtype=np.float64)
+        if flags.ndim != 2 or len(flags) != calls["count"]:
+            raise AssertionError(f"{name} {what}: the record of explain's calls is malformed.")
+        if (flags < 0).any():
+            raise AssertionError(f"{name} {what}: explain was given something that is not a copy of the model; pass "
+                                 "explain the model itself, then each randomised copy.")
+        if not (flags == 0).all(axis=1).any():
+            raise AssertionError(f"{name} {what}: explain was never given the trained model; every point of the curve "
+                                 "compares a randomised model's map with the map of the trained (original) model.")
+        for row in flags.astype(bool):
+            k = int(row.sum())
+            if k and not row[len(row) - k:].all():
+                where = "nearest the input" if row[:k].all() else "that are not the top ones"
+                raise AssertionError(f"{name} {what}: explain was given a model whose randomised layers are {where}. "
+                                     "Step k of the cascade randomises the k parameterised layers nearest the output "
+                                     "(use your randomize_layers(model, k)).")
+        if not (calls.get("inputs_passed_on") and calls.get("class_passed_on")):
+            raise AssertionError(f"{name} {what}: pass x and target on to explain unchanged.")
+    value = _value(name, record, arrays, key)
+    wanted = torch.from_numpy(np.array(expected["value"], dtype=np.float64)).reshape(-1)
+    if not isinstance(value, torch.Tensor) or value.numel() != wanted.numel():
+        got = "one number" if not isinstance(value, torch.Tensor) else f"{value.numel()} values"
+        raise AssertionError(f"{name} {what}: returned {got}; return one correlation per entry of layers.")
+    actual = value.reshape(-1)
+    if not torch.isfinite(actual).all():
+        raise AssertionError(f"{name} {what}: the curve holds NaN or infinite values (a constant map has "
+                             "correlation 0.0).")
+    error = (actual - wanted).abs().max().item()
+    if not error <= rtol:
+        raise AssertionError(f"{name} {what}: the maps were computed on the right models, but the correlations are "
+                             f"off by up to {error:.3g}. Compare each randomised model's map with the trained model's "
+                             "map using rank_correlation with its default absolute=True, in the order of layers.")
+
+
+RULES.update({"number": number, "layers": layers, "curve": curve, "cascade": cascade})

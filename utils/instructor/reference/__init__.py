@@ -9,11 +9,13 @@ from .baselines import BASELINE_KINDS, make_baseline
 from .cam import cam
 from .completeness import completeness_gap
 from .complexity import METHOD_NAMES, cost_multipliers, count_flops_forward
+from .faithfulness import area_under_curve, deletion_curve, insertion_curve
 from .gradcam import gradcam
 from .gradcam_plusplus import gradcam_plusplus
 from .gradient_x_input import gradient_x_input
 from .integrated_gradients import RULES, integrated_gradients, quadrature
 from .path import interpolate_path
+from .sanity import model_randomization_test, parameterised_layers, randomize_layers, rank_correlation
 from .smoothgrad import smoothgrad
 from .vanilla_gradients import vanilla_gradients
 
@@ -21,17 +23,24 @@ __all__ = [
     "BASELINE_KINDS",
     "METHOD_NAMES",
     "RULES",
+    "area_under_curve",
     "cam",
     "completeness_gap",
     "cost_multipliers",
     "count_flops_forward",
+    "deletion_curve",
     "gradcam",
     "gradcam_plusplus",
     "gradient_x_input",
+    "insertion_curve",
     "integrated_gradients",
     "interpolate_path",
     "make_baseline",
+    "model_randomization_test",
+    "parameterised_layers",
     "quadrature",
+    "randomize_layers",
+    "rank_correlation",
     "smoothgrad",
     "vanilla_gradients",
 ]
