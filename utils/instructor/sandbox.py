@@ -119,7 +119,7 @@ def bwrap_command(command: list[str], ipc_dir: str, limits: Limits = Limits()) -
     args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(limits.tmpfs), "--tmpfs", "/tmp",
              "--perms", "1777", "--dir", "/tmp/matplotlib"]
     for parent in _parents([dest for _, dest in view] + [ipc_dir]):
-        if not parent.startswith("/tmp") and parent not in ("/usr", "/etc"):
+        if parent not in ("/usr", "/etc", "/tmp"):  # bwrap would make the others 0700: unreadable for the kernel
             args += ["--perms", "0755", "--dir", parent]
     for source, dest in view:
         args += ["--ro-bind", source, dest]
