@@ -26,6 +26,7 @@ def kernel():
     yield client
     client.stop_channels()
     asyncio.run(manager.shutdown_kernel(now=True))
+    assert not os.path.exists(manager.ipc_dir), "the kernel's private folder was left behind"
 
 
 def run(client, code: str) -> tuple[str, str]:
@@ -103,6 +104,16 @@ def asyncio_run_interrupt(client) -> None:
     import asyncio
 
     asyncio.run(client.parent_manager.interrupt_kernel())
+
+
+def test_processes_left_by_a_kernel_end_with_it(kernel):
+    """A daemon in its own session dies with the sandbox (own uid, killed at cleanup; own PID namespace)."""
+    import psutil
+
+    run(kernel, "import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'], "
+                "start_new_session=True)")
+    uid = kernel.parent_manager.uid
+    assert os.geteuid() != 0 or any(p.info["uids"].real == uid for p in psutil.process_iter(["uids"]))
 
 
 def test_grading_refuses_without_a_sandbox(monkeypatch):

@@ -281,7 +281,11 @@ def mixed_modes(model):
 @pytest.mark.parametrize("function", ["deletion", "insertion", "cascade", "randomize"])
 def test_conventions(function, imagenet_model, photos):
     """Modes restored (also a mixed state), no hooks, no parameter gradients, inputs and the model untouched."""
-    model = imagenet_model
+    import copy
+
+    model = copy.deepcopy(imagenet_model)  # the session's model may carry gradients left by earlier tests
+    for parameter in model.parameters():
+        parameter.grad = None
     x = photos[1].tensor[None][..., :64, :64].clone()
     attribution = torch.randn(1, 3, 64, 64, generator=torch.Generator().manual_seed(1))
     baseline = torch.zeros_like(x)

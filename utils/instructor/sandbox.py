@@ -20,6 +20,7 @@ TCP cannot cross the network namespace.
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import subprocess
@@ -92,13 +93,32 @@ def _unprivileged() -> bool:
     return os.geteuid() != 0
 
 
-def sandbox_uid() -> int:
-    """The uid of the sandbox this process starts (one kernel at a time per grading process)."""
-    return SANDBOX_UIDS.start + os.getpid() % len(SANDBOX_UIDS)
+_started = itertools.count()
 
 
-def bwrap_command(command: list[str], ipc_dir: str, limits: Limits = Limits()) -> list[str]:
-    """``command`` wrapped in prlimit and bwrap, with ``ipc_dir`` the only host folder it may write."""
+def new_sandbox_uid() -> int:
+    """A uid for the next sandbox, different for every kernel this process starts (a kernel that is
+    re-started after a fork bomb must not find the process limit used up by the previous one's leftovers)."""
+    return SANDBOX_UIDS.start + (os.getpid() * 1009 + next(_started)) % len(SANDBOX_UIDS)
+
+
+def end_processes_of(uid: int) -> int:
+    """Kill every process still running as ``uid`` (what a sandbox left behind); how many there were."""
+    import psutil
+
+    leftovers = [p for p in psutil.process_iter(["uids"]) if p.info["uids"] and p.info["uids"].real == uid]
+    for process in leftovers:
+        try:
+            process.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(leftovers, timeout=10)
+    return len(leftovers)
+
+
+def bwrap_command(command: list[str], ipc_dir: str, limits: Limits = Limits(), uid: int | None = None) -> list[str]:
+    """``command`` wrapped in prlimit and bwrap, with ``ipc_dir`` the only host folder it may write;
+    as root it runs as ``uid`` (default: a new one)."""
     bwrap = shutil.which("bwrap")
     if not bwrap:
         raise SandboxUnavailable("bubblewrap (bwrap) is not installed. " + INSTALL_HINT)
@@ -138,7 +158,7 @@ def bwrap_command(command: list[str], ipc_dir: str, limits: Limits = Limits()) -
         args += ["--setenv", name, value]
     args.append("--")
     if not _unprivileged():
-        uid = sandbox_uid()
+        uid = new_sandbox_uid() if uid is None else uid
         args += [shutil.which("setpriv") or "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
                  "--no-new-privs"]
     return args + list(command)
