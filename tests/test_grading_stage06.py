@@ -205,3 +205,14 @@ def test_a_smoothgrad_that_mutates_its_input_cannot_poison_the_cached_digits():
     with pytest.raises(AssertionError, match="smoothgrad modified its input"):
         checker("test_smoothgrad_hidden_mean")(make_smoothgrad(mutate=True))
     assert torch.equal(load_mnist().x_test, before)
+
+
+def test_a_correct_unseeded_smoothgrad_always_passes_the_small_visible_case():
+    """7 samples of 8x8 noise: the spread and mean tolerances follow the sample size, so honest draws never fail."""
+    def smoothgrad(explain, model, x, class_idx, n_samples=25, noise_std=0.1):
+        maps = [torch.as_tensor(explain(model, x + noise_std * torch.randn_like(x), class_idx))
+                for _ in range(n_samples)]
+        return torch.stack(maps).mean(0)
+
+    for _ in range(25):
+        checker("test_smoothgrad_form")(smoothgrad)

@@ -160,10 +160,14 @@ def smoothgrad(name, what, record, arrays, key, facts, expected, rtol):
         if spread != 0:
             raise AssertionError(f"{name} {what}: with noise_std=0 the copies must equal the input.")
     else:
-        if not abs(spread - std) <= 0.05 * std:
+        # Five standard errors of the estimates from n draws (std: σ/√(2n), mean: σ/√n): a correct draw
+        # fails with odds below 1e-6 even on the visible test's 7 × 64 values, while the variance in place
+        # of the standard deviation is off by 50 % or more at the σ the tests use.
+        n_values = noise.numel()
+        if not abs(spread - std) <= 5 * std / math.sqrt(2 * n_values):
             raise AssertionError(f"{name} {what}: the noise's standard deviation is not noise_std "
                                  "(use noise_std * torch.randn_like(x): noise_std is a standard deviation).")
-        if not abs(noise.mean().item()) <= 0.05 * std:
+        if not abs(noise.mean().item()) <= 5 * std / math.sqrt(n_values):
             raise AssertionError(f"{name} {what}: the noise should have mean zero.")
         if n > 1:
             _independent(name, what, noise)
