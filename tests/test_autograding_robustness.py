@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import html as htmllib
 import re
 import sys
 import tarfile
@@ -203,8 +204,15 @@ def test_grading_twice_gives_identical_scores(graded_class):
         assert again[student][STAGE] == graded_class["scores"][student][STAGE], student
 
 
-HIDDEN_CODE = re.compile(r"BEGIN HIDDEN TESTS|END HIDDEN TESTS|BEGIN SOLUTION|utils\.recording|record\(|"
-                         r"The answer key|relative_error|allow_pickle")
+# What only the hidden test cells, the solutions and the instructor's code contain. A student's own cell may
+# import utils.recording (the forger does), so the recorder's name alone is not a leak; the hidden cells' lines are.
+HIDDEN_CODE = re.compile(r"BEGIN HIDDEN TESTS|END HIDDEN TESTS|BEGIN SOLUTION|from utils\.recording import record\b|"
+                         r"record\(\"test_|The answer key|relative_error|allow_pickle")
+
+
+def _page_text(html: str) -> str:
+    """The page as a reader sees it: syntax highlighting splits code into spans, so tags are dropped."""
+    return htmllib.unescape(re.sub(r"<[^>]+>", "", html))
 
 
 def test_feedback_shows_results_but_no_hidden_test(graded_class):
@@ -213,8 +221,8 @@ def test_feedback_shows_results_but_no_hidden_test(graded_class):
     made = generate_feedback(course, log=lambda *_: None)
     assert made, "no feedback was written"
     for page in made:
-        html = page.read_text()
-        assert not HIDDEN_CODE.search(html), f"{page} shows hidden test code"
+        leak = HIDDEN_CODE.search(_page_text(page.read_text()))
+        assert not leak, f"{page} shows hidden test code: {leak.group(0)!r}"
     softmax_page = course.feedback / student_of("softmax") / STAGE / f"{STAGE}.html"
     html = softmax_page.read_text()
     assert "test_vanilla_gradients_hidden_imagenet" in html

@@ -1,0 +1,1 @@
+"""One module per ``python -m utils.instructor`` command: ``HELP``, ``add_arguments(parser)``, ``run(args)``."""

@@ -1,0 +1,10 @@
+"""grades: export grades.csv, one row per student."""
+
+HELP = "export grades.csv (one row per student)"
+
+
+def run(args) -> int:
+    from ..grades import export_grades
+
+    export_grades()
+    return 0
