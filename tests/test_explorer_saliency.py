@@ -6,7 +6,7 @@ import torch
 
 from utils.instructor import reference
 from utils.explorer import saliency_explorer
-from utils.explorer.methods import METHODS
+from utils.names import METHODS
 
 
 def compute_cam(model, x, class_idx, layer=None):

@@ -25,6 +25,8 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import torch
 
+from utils.names import STAGE_OF, per_costed_method
+
 from .architectures import ARCHITECTURES, activation_bytes, build, flop_counter_macs, parameter_count
 from .outcome import attempt
 from .render import figure_png, show_in_notebook
@@ -32,16 +34,13 @@ from .sanity import layer_count
 
 MEASURED_STEPS = 8
 DELETION_STEPS = 50
-EXERCISES = {"count_flops_forward": "07_complexity", "cost_multipliers": "07_complexity"}
-INPUTS_AT_ONCE = {  # method -> number of inputs whose activations are held together, as a function of (S, N)
-    "CAM": lambda S, N: 0,
-    "Grad-CAM": lambda S, N: 1,
-    "Grad-CAM++": lambda S, N: 1,
-    "Integrated Gradients": lambda S, N: S + 1,
-    "SmoothGrad + IG": lambda S, N: N * (S + 1),
-    "SmoothGrad + Grad-CAM": lambda S, N: N,
-    "SmoothGrad + Grad-CAM++": lambda S, N: N,
-}
+EXERCISES = {name: STAGE_OF[name] for name in ("count_flops_forward", "cost_multipliers")}
+
+
+def inputs_at_once(steps: int, n_samples: int) -> dict:
+    """Method -> how many inputs' activations it holds together (CAM none: it has no backward pass)."""
+    one_map = {"compute_cam": 0, "compute_gradcam": 1, "compute_gradcam_plusplus": 1, "integrated_gradients": steps + 1}
+    return per_costed_method(one_map, n_samples)
 
 
 def _device() -> str:
@@ -82,9 +81,8 @@ def measure(name: str, size: int, steps: int, n_samples: int) -> dict:
     t_gradcam = _best_time(lambda: forward_backward(1))
     t_ig_part = _best_time(lambda: forward_backward(measured_steps + 1), repeat=1)
     t_ig = t_ig_part * (steps + 1) / (measured_steps + 1)
-    seconds = {"CAM": t_forward, "Grad-CAM": t_gradcam, "Grad-CAM++": t_gradcam, "Integrated Gradients": t_ig,
-               "SmoothGrad + IG": n_samples * t_ig, "SmoothGrad + Grad-CAM": n_samples * t_gradcam,
-               "SmoothGrad + Grad-CAM++": n_samples * t_gradcam}
+    seconds = per_costed_method({"compute_cam": t_forward, "compute_gradcam": t_gradcam,
+                                 "compute_gradcam_plusplus": t_gradcam, "integrated_gradients": t_ig}, n_samples)
     if device == "cuda":
         torch.cuda.reset_peak_memory_stats()
         forward_backward(1)
@@ -93,7 +91,7 @@ def measure(name: str, size: int, steps: int, n_samples: int) -> dict:
     else:
         per_input = activation_bytes(model, in_ch, size, size)
         how = "activation bytes kept for the backward pass (hooks)"
-    memory = {m: rule(steps, n_samples) * per_input for m, rule in INPUTS_AT_ONCE.items()}
+    memory = {m: inputs * per_input for m, inputs in inputs_at_once(steps, n_samples).items()}
     return {"device": device, "forward_s": t_forward, "seconds": seconds, "memory": memory, "memory_how": how,
             "scaled": f"IG timed with {measured_steps} steps and scaled to {steps}; SmoothGrad = N × one sample"}
 
@@ -125,7 +123,8 @@ class ComplexityEstimator:
         in_ch = ARCHITECTURES[name]
         if self.count_flops_forward is None or self.cost_multipliers is None:
             missing = [n for n in EXERCISES if getattr(self, n) is None]
-            return {"error": f"pass {' and '.join(missing)} (exercises in 07_complexity) to complexity_estimator."}
+            return {"error": f"pass {' and '.join(missing)} (exercises in {STAGE_OF['cost_multipliers']}) to "
+                             "complexity_estimator."}
         macs = attempt(self.count_flops_forward, build(name, "meta"), in_ch, size, size, exercises=EXERCISES)
         if not macs.ok and macs.kind == "error":  # e.g. a function that makes its dummy input on the CPU
             macs = attempt(self.count_flops_forward, build(name, "cpu"), in_ch, size, size, exercises=EXERCISES)
@@ -189,9 +188,9 @@ class ComplexityEstimator:
         if measured:
             header += ("<th>estimated s</th><th>measured s</th><th>measured / estimated</th><th>memory ("
                        + ("measured peak" if measured["device"] == "cuda" else "activations, by hooks") + ")</th>")
-        rows = []
+        rows, held = [], inputs_at_once(self.steps.value, self.samples.value)
         for method, multiple in costs.items():
-            memory = INPUTS_AT_ONCE.get(method, lambda S, N: 0)(self.steps.value, self.samples.value)
+            memory = held.get(method, 0)
             cells = [method, f"{multiple:,}", f"{2 * estimate['macs'] * multiple / 1e9:,.1f}",
                      f"{memory * estimate['activation_bytes'] / 2**20:,.0f} MiB"]
             if measured:

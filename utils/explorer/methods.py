@@ -9,26 +9,15 @@ them; such maps are labelled "(Captum)". Captum's IG fallback is its default
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable
 
 import torch
 
-#: function name -> the stage whose exercise it is
-EXERCISE_OF = {
-    "vanilla_gradients": "01_vanilla_gradients",
-    "gradient_x_input": "02_gradient_x_input",
-    "integrated_gradients": "03_integrated_gradients",
-    "make_baseline": "04_baselines",
-    "compute_cam": "06_cam_family",
-    "compute_gradcam": "06_cam_family",
-    "compute_gradcam_plusplus": "06_cam_family",
-    "smoothgrad": "06_cam_family",
-    "randomize_layers": "08_sanity_checks",
-    "rank_correlation": "08_sanity_checks",
-}
+from utils.names import STAGE_OF, Method
 
-BASELINE_KINDS = ("zeros", "black", "white", "blur", "noise")
+#: the functions the saliency explorer takes -> the stage whose exercise each is (stage 07's
+#: go to the complexity estimator)
+EXERCISE_OF = {name: stage for name, stage in STAGE_OF.items() if stage != STAGE_OF["cost_multipliers"]}
 
 
 def _captum_vanilla_gradients(model, input_tensor, target_class):
@@ -57,28 +46,6 @@ CAPTUM_FALLBACKS = {
 }
 
 
-@dataclass(frozen=True)
-class Method:
-    name: str           # shown in the widget
-    needs: tuple        # the notebook functions it calls
-    kind: str           # "signed" (pixel attribution) or "heatmap" (CAM family, in [0, 1])
-    uses: tuple = ()    # parameters that change its result: "baseline", "steps", "samples"
-
-
-METHODS = (
-    Method("Vanilla gradients", ("vanilla_gradients",), "signed"),
-    Method("Gradient × Input", ("gradient_x_input",), "signed"),
-    Method("Integrated Gradients", ("integrated_gradients",), "signed", ("baseline", "steps")),
-    Method("CAM", ("compute_cam",), "heatmap"),
-    Method("Grad-CAM", ("compute_gradcam",), "heatmap"),
-    Method("Grad-CAM++", ("compute_gradcam_plusplus",), "heatmap"),
-    Method("SmoothGrad + IG", ("smoothgrad", "integrated_gradients"), "signed", ("baseline", "steps", "samples")),
-    Method("SmoothGrad + Grad-CAM", ("smoothgrad", "compute_gradcam"), "heatmap", ("samples",)),
-    Method("SmoothGrad + Grad-CAM++", ("smoothgrad", "compute_gradcam_plusplus"), "heatmap", ("samples",)),
-)
-METHOD_BY_NAME = {m.name: m for m in METHODS}
-
-
 class FunctionSet:
     """A notebook's functions, with Captum standing in where allowed."""
 
@@ -101,25 +68,13 @@ class FunctionSet:
     def explain(self, method: Method, model, x: torch.Tensor, class_idx: int, *, baseline=None, steps=32,
                 samples=8, noise_std=0.1, on_step=lambda: None):
         """The raw result of ``method`` (whatever the notebook's function returns)."""
-        if method.name == "Vanilla gradients":
-            return self.get("vanilla_gradients")(model, x, class_idx)
-        if method.name == "Gradient × Input":
-            return self.get("gradient_x_input")(model, x, class_idx)
-        ig = self.get("integrated_gradients")
-        if method.name == "Integrated Gradients":
-            return ig(model, x, class_idx, baseline=baseline, steps=steps)
-        cam_functions = {"CAM": "compute_cam", "Grad-CAM": "compute_gradcam", "Grad-CAM++": "compute_gradcam_plusplus"}
-        if method.name in cam_functions:
-            return self.get(cam_functions[method.name])(model, x, class_idx)
-        inner_name = method.name.removeprefix("SmoothGrad + ")
-        if inner_name == "IG":
-            def inner(model, noisy, c):
-                on_step()
-                return ig(model, noisy, c, baseline=baseline, steps=steps)
-        else:
-            cam = self.get(cam_functions[inner_name])
+        single = self.get(method.single)
+        parameters = {name: value for name, value in (("baseline", baseline), ("steps", steps)) if name in method.uses}
+        if not method.smoothed:
+            return single(model, x, class_idx, **parameters)
 
-            def inner(model, noisy, c):
-                on_step()
-                return cam(model, noisy, c)
+        def inner(model, noisy, c):
+            on_step()
+            return single(model, noisy, c, **parameters)
+
         return self.get("smoothgrad")(inner, model, x, class_idx, n_samples=samples, noise_std=noise_std)

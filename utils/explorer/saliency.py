@@ -16,12 +16,13 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import torch
 
+from utils.names import BASELINE_KINDS, METHOD_BY_NAME, METHODS
 from utils.plotting import image_for_display, show_heatmap_overlay, show_image, show_signed_map
 
 from . import images
 from .cache import ResultCache
 from .feature_maps import candidate_layers, feature_map_figure, maps_and_weights
-from .methods import BASELINE_KINDS, EXERCISE_OF, METHOD_BY_NAME, METHODS, FunctionSet
+from .methods import EXERCISE_OF, FunctionSet
 from .outcome import Outcome, attempt
 from .render import figure_png, show_in_notebook
 from .sanity import correlation, layer_count, randomised_map, sanity_figure
@@ -164,7 +165,7 @@ class SaliencyExplorer:
                                  f"{n_classes - 1}.</b>")
             return
         started = time.perf_counter()
-        steps_each = {m: (self.samples.value if m.startswith("SmoothGrad") else 1) for m in chosen}
+        steps_each = {m: (self.samples.value if METHOD_BY_NAME[m].smoothed else 1) for m in chosen}
         self.progress.max = max(1, sum(steps_each.values()) * len(self.rows))
         self.progress.value = 0
         self.results = {}

@@ -12,9 +12,10 @@ import matplotlib.pyplot as plt
 import torch
 from torch import nn
 
+from utils.names import Method
 from utils.plotting import image_for_display, show_heatmap_overlay, show_image, show_signed_map
 
-from .methods import EXERCISE_OF, FunctionSet, Method
+from .methods import EXERCISE_OF, FunctionSet
 from .outcome import Outcome, attempt
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import torch
 from torchvision.transforms.functional import gaussian_blur
 
+from utils.names import BASELINE_KINDS
+
 from ._validation import check_batch
 
-BASELINE_KINDS = ("zeros", "black", "white", "blur", "noise")
 BLUR_KERNEL_SIZE = 31
 BLUR_SIGMA = 10.0
 

@@ -6,18 +6,12 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from utils.names import COSTED_METHODS, per_costed_method
+
 from ._model_state import evaluating
 from ._validation import check_model, check_positive_int, check_steps
 
-METHOD_NAMES = (
-    "CAM",
-    "Grad-CAM",
-    "Grad-CAM++",
-    "Integrated Gradients",
-    "SmoothGrad + IG",
-    "SmoothGrad + Grad-CAM",
-    "SmoothGrad + Grad-CAM++",
-)
+METHOD_NAMES = tuple(m.name for m in COSTED_METHODS)
 
 
 def _layer_macs(module: nn.Module, output: torch.Tensor) -> int:
@@ -82,13 +76,6 @@ def cost_multipliers(steps: int, n_samples: int) -> dict:
     """
     check_steps(steps)
     check_positive_int("n_samples", n_samples)
-    ig = 3 * (steps + 1)
-    return {
-        "CAM": 1,
-        "Grad-CAM": 3,
-        "Grad-CAM++": 3,
-        "Integrated Gradients": ig,
-        "SmoothGrad + IG": n_samples * ig,
-        "SmoothGrad + Grad-CAM": 3 * n_samples,
-        "SmoothGrad + Grad-CAM++": 3 * n_samples,
-    }
+    one_map = {"compute_cam": 1, "compute_gradcam": 3, "compute_gradcam_plusplus": 3,
+               "integrated_gradients": 3 * (steps + 1)}
+    return per_costed_method(one_map, n_samples)

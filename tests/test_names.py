@@ -1,0 +1,37 @@
+"""The course's names (utils.names) agree with the course itself and with what reads them."""
+
+import json
+
+from utils.instructor.paths import SOURCE, stages
+from utils.instructor.reference import METHOD_NAMES, cost_multipliers
+from utils.names import COSTED_METHODS, METHODS, STAGE_FUNCTIONS, STAGES, per_costed_method
+
+
+def test_the_stages_are_the_course_folders_in_order():
+    assert list(STAGES) == stages()
+
+
+def test_each_function_is_an_exercise_of_its_stage():
+    for stage, functions in STAGE_FUNCTIONS.items():
+        cells = json.loads((SOURCE / stage / f"{stage}.ipynb").read_text())["cells"]
+        code = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        for function in functions:
+            assert f"def {function}(" in code, f"{stage} defines no {function}"
+
+
+def test_every_method_calls_known_functions_and_smoothgrad_only_when_smoothed():
+    known = {f for functions in STAGE_FUNCTIONS.values() for f in functions}
+    for method in METHODS:
+        assert set(method.needs) <= known, method
+        assert ("smoothgrad" in method.needs) == method.smoothed, method
+
+
+def test_the_costed_methods_are_the_answer_keys_table():
+    assert METHOD_NAMES == tuple(m.name for m in COSTED_METHODS) == tuple(cost_multipliers(3, 2))
+
+
+def test_a_smoothgrad_method_costs_n_times_its_single_method():
+    table = per_costed_method({"compute_cam": 1, "compute_gradcam": 3, "compute_gradcam_plusplus": 5,
+                               "integrated_gradients": 7}, 10)
+    assert table == {"CAM": 1, "Grad-CAM": 3, "Grad-CAM++": 5, "Integrated Gradients": 7, "SmoothGrad + IG": 70,
+                     "SmoothGrad + Grad-CAM": 30, "SmoothGrad + Grad-CAM++": 50}

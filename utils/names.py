@@ -1,0 +1,75 @@
+"""The course's names, written once: its stages, the exercise functions of each stage that
+the explorers take, the baselines, and the methods the explorers show and stage 07 costs.
+
+The explorers (``utils.explorer``), the answer key and the tests read them from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Each stage, in order, with the functions of its exercises that the explorers take.
+STAGE_FUNCTIONS = {
+    "01_vanilla_gradients": ("vanilla_gradients",),
+    "02_gradient_x_input": ("gradient_x_input",),
+    "03_integrated_gradients": ("integrated_gradients",),
+    "04_baselines": ("make_baseline",),
+    "05_captum_comparison": (),
+    "06_cam_family": ("compute_cam", "compute_gradcam", "compute_gradcam_plusplus", "smoothgrad"),
+    "07_complexity": ("count_flops_forward", "cost_multipliers"),
+    "08_sanity_checks": ("randomize_layers", "rank_correlation"),
+}
+STAGES = tuple(STAGE_FUNCTIONS)
+#: function name -> the stage whose exercise it is
+STAGE_OF = {function: stage for stage, functions in STAGE_FUNCTIONS.items() for function in functions}
+
+#: The kinds of ``make_baseline`` (stage 04).
+BASELINE_KINDS = ("zeros", "black", "white", "blur", "noise")
+
+
+@dataclass(frozen=True)
+class Method:
+    """A method as the explorers show it and stage 07 costs it."""
+
+    name: str           # shown in the widget; a key of cost_multipliers' table
+    needs: tuple        # the exercise functions it calls, the one that makes a single map last
+    kind: str           # "signed" (pixel attribution) or "heatmap" (CAM family, in [0, 1])
+    uses: tuple = ()    # parameters that change its result: "baseline", "steps", "samples"
+
+    @property
+    def single(self) -> str:
+        """The function that makes one map (``compute_gradcam`` for SmoothGrad + Grad-CAM)."""
+        return self.needs[-1]
+
+    @property
+    def smoothed(self) -> bool:
+        """SmoothGrad around ``single``: N noisy copies, each one call of it."""
+        return "samples" in self.uses
+
+
+METHODS = (
+    Method("Vanilla gradients", ("vanilla_gradients",), "signed"),
+    Method("Gradient × Input", ("gradient_x_input",), "signed"),
+    Method("Integrated Gradients", ("integrated_gradients",), "signed", ("baseline", "steps")),
+    Method("CAM", ("compute_cam",), "heatmap"),
+    Method("Grad-CAM", ("compute_gradcam",), "heatmap"),
+    Method("Grad-CAM++", ("compute_gradcam_plusplus",), "heatmap"),
+    Method("SmoothGrad + IG", ("smoothgrad", "integrated_gradients"), "signed", ("baseline", "steps", "samples")),
+    Method("SmoothGrad + Grad-CAM", ("smoothgrad", "compute_gradcam"), "heatmap", ("samples",)),
+    Method("SmoothGrad + Grad-CAM++", ("smoothgrad", "compute_gradcam_plusplus"), "heatmap", ("samples",)),
+)
+METHOD_BY_NAME = {m.name: m for m in METHODS}
+
+#: The methods stage 07 costs, in the order of its table (the keys of ``cost_multipliers``).
+COSTED_METHODS = tuple(METHOD_BY_NAME[name] for name in (
+    "CAM", "Grad-CAM", "Grad-CAM++", "Integrated Gradients",
+    "SmoothGrad + IG", "SmoothGrad + Grad-CAM", "SmoothGrad + Grad-CAM++",
+))
+
+
+def per_costed_method(per_map: dict, n_samples: int) -> dict:
+    """{name: value} for each of :data:`COSTED_METHODS`, from ``per_map`` = {single function: value of one map}.
+
+    A SmoothGrad method is N noisy copies of its single method: N times the value.
+    """
+    return {m.name: n_samples * per_map[m.single] if m.smoothed else per_map[m.single] for m in COSTED_METHODS}
