@@ -19,6 +19,7 @@ COMMANDS = {
     "grades": "grades",
     "feedback": "feedback",
     "demo-class": "demo_class",
+    "export": "export",
 }
 
 
