@@ -62,4 +62,15 @@ c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "utils.instructor.feedback_filters.HideHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    # Figures in 256 colours and at most 1000 px wide (a third of the size, or less).
+    "utils.instructor.feedback_images.ShrinkImages",
 ]
+# Feedback pages read offline and in an LMS: the course's template (utils/instructor/feedback_template)
+# extends nbgrader's feedback page with a small style sheet instead of Bootstrap, wraps long messages
+# instead of cutting them off, and renders math as MathML (no MathJax from a CDN).
+_NBGRADER_TEMPLATES = Path(__import__("nbgrader").__file__).parent / "server_extensions" / "formgrader" / "templates"
+c.HTMLExporter.extra_template_basedirs = [str(ROOT / "utils" / "instructor" / "feedback_template"),
+                                          str(_NBGRADER_TEMPLATES)]
+c.HTMLExporter.template_name = "xai_feedback"
+c.HTMLExporter.template_file = "feedback.html.j2"
+c.HTMLExporter.filters = {"offline_math": "utils.instructor.feedback_math.offline_math"}
