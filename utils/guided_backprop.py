@@ -29,6 +29,8 @@ import contextlib
 import torch
 from torch import nn
 
+from .models import evaluating
+
 #: The activations the guided rule applies to (exact classes and their subclasses).
 GUIDED_ACTIVATIONS = (nn.ReLU, nn.ReLU6, nn.LeakyReLU)
 
@@ -83,15 +85,9 @@ def guided_backprop(model: nn.Module, x: torch.Tensor, target) -> torch.Tensor:
     targets = torch.as_tensor(target, dtype=torch.long, device=x.device).reshape(-1)
     if targets.numel() == 1:
         targets = targets.expand(x.shape[0])
-    modes = [(m, m.training) for m in model.modules()]
     inputs = x.detach().clone().requires_grad_(True)
-    try:
-        model.eval()
-        with guided(model), torch.enable_grad():
-            logits = model(inputs)
-            score = logits.gather(1, targets[:, None]).sum()
-            (gradient,) = torch.autograd.grad(score, inputs)
-    finally:
-        for module, mode in modes:
-            module.training = mode
+    with evaluating(model), guided(model), torch.enable_grad():
+        logits = model(inputs)
+        score = logits.gather(1, targets[:, None]).sum()
+        (gradient,) = torch.autograd.grad(score, inputs)
     return gradient.detach()

@@ -20,33 +20,20 @@ modes, leaves no hook and never modifies ``x``.
 
 from __future__ import annotations
 
-import contextlib
-
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from torch import nn
 
 from .guided_backprop import guided_backprop
+from .models import evaluating
 from .plotting import show_image, show_magnitude_map
-
-
-@contextlib.contextmanager
-def _eval_mode(model: nn.Module):
-    modes = [(m, m.training) for m in model.modules()]
-    model.eval()
-    try:
-        yield model
-    finally:
-        for module, mode in modes:
-            module.training = mode
 
 
 def gradient_map(model, x, target):
     """∂y_c/∂x, signed (Captum ``Saliency`` with ``abs=False``)."""
     from captum.attr import Saliency
 
-    with _eval_mode(model):
+    with evaluating(model):
         return Saliency(model).attribute(x.detach().clone().requires_grad_(), target=target, abs=False).detach()
 
 
@@ -54,7 +41,7 @@ def gradient_x_input_map(model, x, target):
     """x ⊙ ∂y_c/∂x (Captum ``InputXGradient``)."""
     from captum.attr import InputXGradient
 
-    with _eval_mode(model):
+    with evaluating(model):
         return InputXGradient(model).attribute(x.detach().clone().requires_grad_(), target=target).detach()
 
 
@@ -62,7 +49,7 @@ def integrated_gradients_map(model, x, target, steps: int = 4):
     """IG from a zero baseline with Captum's default rule (Gauss-Legendre) at ``steps`` points."""
     from captum.attr import IntegratedGradients
 
-    with _eval_mode(model):
+    with evaluating(model):
         return IntegratedGradients(model).attribute(x.detach().clone(), baselines=torch.zeros_like(x), target=target,
                                                     n_steps=steps).detach()
 
@@ -73,7 +60,7 @@ def gradcam_map(model, x, target, layer=None):
 
     name = layer or model.cam_layer_name
     module = model.get_submodule(name) if isinstance(name, str) else name
-    with _eval_mode(model):
+    with evaluating(model):
         coarse = LayerGradCam(model, module).attribute(x.detach().clone(), target=target, relu_attributions=True)
         return LayerAttribution.interpolate(coarse.detach(), tuple(x.shape[-2:]), "bilinear")
 
@@ -85,7 +72,7 @@ def smoothgrad_map(model, x, target, n_samples: int = 6, noise_std: float | None
     x = x.detach().clone()
     std = 0.15 * float(x.max() - x.min()) if noise_std is None else noise_std
     x.requires_grad_()
-    with _eval_mode(model), torch.random.fork_rng(devices=[]):
+    with evaluating(model), torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         return NoiseTunnel(Saliency(model)).attribute(x, nt_type="smoothgrad", nt_samples=n_samples, stdevs=std,
                                                       target=target, abs=False).detach()

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import torch
@@ -23,6 +24,22 @@ IMAGENET_SIZE = 224
 IMAGENET_RANGE = (-1.0, 1.0)
 #: MNIST model input: one channel, 28×28, values in [0, 1].
 MNIST_RANGE = (0.0, 1.0)
+
+
+@contextlib.contextmanager
+def evaluating(model: nn.Module):
+    """Run ``model`` in eval mode and give it back exactly as it was: each module's own mode is restored.
+
+    Restoring per module matters: a model may be deliberately half in train mode
+    (e.g. frozen batch norm), and ``model.train(previous)`` would flatten that.
+    """
+    modes = [(module, module.training) for module in model.modules()]
+    model.eval()
+    try:
+        yield model
+    finally:
+        for module, was_training in modes:
+            module.training = was_training
 
 
 class TinyGradCAMNet(nn.Module):

@@ -10,6 +10,8 @@ import math
 import matplotlib.pyplot as plt
 import torch
 
+from utils.models import evaluating
+
 
 def candidate_layers(model) -> list[str]:
     """Layers worth looking at: TinyGradCAMNet's activations, EfficientNet's blocks and last feature map."""
@@ -26,14 +28,12 @@ def maps_and_weights(model, x, class_idx: int, layer: str):
     module = model.get_submodule(layer)
     captured = []
     handle = module.register_forward_hook(lambda _m, _i, output: captured.append(output))
-    was_training = model.training
     try:
-        model.eval()
-        score = model(x.detach().clone().requires_grad_(True))[0, class_idx]
-        gradients = torch.autograd.grad(score, captured[0])[0][0]
+        with evaluating(model):
+            score = model(x.detach().clone().requires_grad_(True))[0, class_idx]
+            gradients = torch.autograd.grad(score, captured[0])[0][0]
     finally:
         handle.remove()
-        model.train(was_training)
     return captured[0].detach()[0], gradients.mean(dim=(1, 2))
 
 

@@ -93,13 +93,10 @@ def fresh_model(kind: str, train_mode: bool = False) -> nn.Module:
 
 def ranked_class(model: nn.Module, x: torch.Tensor, rank: int = 1) -> int:
     """The model's class of the given rank for ``x`` (0 = the prediction, 1 = its second choice)."""
-    was_training = [m.training for m in model.modules()]
-    model.eval()
-    with torch.no_grad():
-        target = int(model(x).argsort(dim=1, descending=True)[0, rank])
-    for module, mode in zip(model.modules(), was_training):
-        module.training = mode
-    return target
+    from utils.models import evaluating
+
+    with evaluating(model), torch.no_grad():
+        return int(model(x).argsort(dim=1, descending=True)[0, rank])
 
 
 def mnist_digits(*indices: int) -> list[torch.Tensor]:

@@ -8,10 +8,11 @@ from typing import Callable
 
 import torch
 
+from utils.models import evaluating
+
 from ._gradients import forward_logits, target_logits
 from ._hooks import capture_output, single_output
 from ._maps import finalise_map, weighted_sum
-from ._model_state import evaluating
 from ._validation import check_call, resolve_layer
 
 # weights(model, activations, gradients, targets) -> (N, K)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import torch
 
+from utils.models import evaluating
+
 from ._gradients import forward_logits, target_logits
-from ._model_state import evaluating
 from ._validation import check_call, match_baseline
 
 

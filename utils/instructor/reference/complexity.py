@@ -6,9 +6,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from utils.models import evaluating
 from utils.names import COSTED_METHODS, per_costed_method
 
-from ._model_state import evaluating
 from ._validation import check_model, check_positive_int, check_steps
 
 METHOD_NAMES = tuple(m.name for m in COSTED_METHODS)

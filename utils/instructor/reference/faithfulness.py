@@ -24,9 +24,10 @@ import numbers
 import numpy as np
 import torch
 
+from utils.models import evaluating
+
 from ._batching import auto_batch_size, batch_slices
 from ._gradients import forward_logits
-from ._model_state import evaluating
 from ._validation import check_call, check_steps, check_target_range
 
 

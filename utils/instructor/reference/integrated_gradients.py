@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import torch
 
+from utils.models import evaluating
+
 from ._batching import auto_batch_size, batch_slices
 from ._gradients import forward_logits, input_gradients, target_logits
-from ._model_state import evaluating
 from ._validation import check_call, check_positive_int, check_steps, match_baseline
 
 RULES = ("trapezoid", "left", "right", "midpoint")

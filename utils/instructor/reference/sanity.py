@@ -17,7 +17,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._model_state import evaluating
+from utils.models import evaluating
+
 from ._validation import check_model
 
 
