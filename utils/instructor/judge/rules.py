@@ -14,16 +14,7 @@ import math
 import numpy as np
 import torch
 
-from utils.checks import as_float_tensor
-
-
-def relative_error(actual: torch.Tensor, expected: torch.Tensor) -> float:
-    """‖actual − expected‖₂ / ‖expected‖₂ (0 when both are 0, ∞ when only the expected is)."""
-    scale = torch.linalg.vector_norm(expected)
-    difference = torch.linalg.vector_norm(actual - expected)
-    if scale == 0:
-        return 0.0 if difference == 0 else math.inf
-    return (difference / scale).item()
+from utils.checks import as_float_tensor, relative_l2
 
 
 def _value(name: str, record: dict, arrays: dict, key: str):
@@ -51,16 +42,16 @@ def close(name, what, record, arrays, key, facts, expected, rtol):
                              tuple(wanted.shape), name)
     if not torch.isfinite(actual).all():
         raise AssertionError(f"{name} {what}: the result holds NaN or infinite values; check for a division by zero.")
-    error = relative_error(actual, wanted)
+    error = relative_l2(actual, wanted)
     if not error <= rtol:
         why = ""
-        if relative_error(-actual, wanted) <= rtol:
+        if relative_l2(-actual, wanted) <= rtol:
             why = " It is the expected result with the opposite sign."
-        elif relative_error(actual, wanted.abs()) <= rtol:
+        elif relative_l2(actual, wanted.abs()) <= rtol:
             why = " It is the absolute value of the expected result: keep the sign."
         elif wanted.abs().sum() > 0 and actual.abs().sum() > 0:
             ratio = ((actual * wanted).sum() / (wanted * wanted).sum()).item()
-            if ratio != 0 and relative_error(actual, ratio * wanted) <= rtol:
+            if ratio != 0 and relative_l2(actual, ratio * wanted) <= rtol:
                 why = (f" It is the expected result times {ratio:.4g}: the pattern is right and the scale is not "
                        "(check the weights, the averaging and any factor).")
         raise AssertionError(f"{name} {what}: the result differs from the expected one by {error:.2%} "
@@ -142,7 +133,7 @@ def smoothgrad(name, what, record, arrays, key, facts, expected, rtol):
     actual = as_float_tensor(value, shape, name)
     if facts["scale"] is None:
         wanted = torch.from_numpy(expected["value"]).reshape(shape)
-        if not relative_error(actual, wanted) <= 1e-5:
+        if not relative_l2(actual, wanted) <= 1e-5:
             raise AssertionError(f"{name} {what}: the result is not the explanation of x itself.")
         return
     calls = record.get("calls") or {}
@@ -172,7 +163,7 @@ def smoothgrad(name, what, record, arrays, key, facts, expected, rtol):
         if n > 1:
             _independent(name, what, noise)
     mean = (facts["scale"] * noisy).mean(0).reshape(shape)
-    if not relative_error(actual, mean) <= 1e-5:
+    if not relative_l2(actual, mean) <= 1e-5:
         raise AssertionError(f"{name} {what}: the result is not the plain mean of what explain returned "
                              "(divide the sum by n_samples).")
 
