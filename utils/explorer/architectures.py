@@ -6,6 +6,8 @@ from functools import lru_cache
 
 import torch
 
+from utils.measure import activation_bytes  # noqa: F401 (notebook 07 imports it from here)
+
 ARCHITECTURES = {
     "TinyGradCAMNet": 1,       # name -> input channels
     "ResNet-18": 3,
@@ -45,22 +47,6 @@ def build(name: str, device: str = "meta") -> torch.nn.Module:
 
 def parameter_count(model: torch.nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
-
-
-def activation_bytes(model: torch.nn.Module, in_ch: int, H: int, W: int) -> int:
-    """Bytes of every leaf module's output in one forward pass of one image (what a backward pass keeps)."""
-    sizes = []
-    leaves = [m for m in model.modules() if not list(m.children())]
-    handles = [m.register_forward_hook(lambda _m, _i, out: sizes.append(out.numel() * out.element_size()))
-               for m in leaves]
-    parameter = next(model.parameters())
-    try:
-        with torch.no_grad():
-            model(torch.zeros(1, in_ch, H, W, device=parameter.device, dtype=parameter.dtype))
-    finally:
-        for handle in handles:
-            handle.remove()
-    return sum(sizes)
 
 
 def flop_counter_macs(model: torch.nn.Module, in_ch: int, H: int, W: int) -> int:

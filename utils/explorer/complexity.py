@@ -19,15 +19,14 @@ backward pass keeps, read by hooks (PyTorch does not expose a CPU peak).
 
 from __future__ import annotations
 
-import time
-
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import torch
 
+from utils.measure import activation_bytes, best_time
 from utils.names import STAGE_OF, per_costed_method
 
-from .architectures import ARCHITECTURES, activation_bytes, build, flop_counter_macs, parameter_count
+from .architectures import ARCHITECTURES, build, flop_counter_macs, parameter_count
 from .outcome import attempt
 from .render import figure_png, show_in_notebook
 from .sanity import layer_count
@@ -47,19 +46,6 @@ def _device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def _best_time(function, repeat: int = 2) -> float:
-    times = []
-    for _ in range(repeat):
-        if torch.cuda.is_available():
-            torch.cuda.synchronize()
-        start = time.perf_counter()
-        function()
-        if torch.cuda.is_available():
-            torch.cuda.synchronize()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def measure(name: str, size: int, steps: int, n_samples: int) -> dict:
     """Seconds and peak memory of each method, for one image, on this machine."""
     device = _device()
@@ -77,9 +63,9 @@ def measure(name: str, size: int, steps: int, n_samples: int) -> dict:
 
     measured_steps = min(steps, MEASURED_STEPS)
     forward()  # warm-up: the first call of a fresh model pays one-off set-up costs
-    t_forward = _best_time(forward)
-    t_gradcam = _best_time(lambda: forward_backward(1))
-    t_ig_part = _best_time(lambda: forward_backward(measured_steps + 1), repeat=1)
+    t_forward = best_time(forward)
+    t_gradcam = best_time(lambda: forward_backward(1))
+    t_ig_part = best_time(lambda: forward_backward(measured_steps + 1), repeat=1)
     t_ig = t_ig_part * (steps + 1) / (measured_steps + 1)
     seconds = per_costed_method({"compute_cam": t_forward, "compute_gradcam": t_gradcam,
                                  "compute_gradcam_plusplus": t_gradcam, "integrated_gradients": t_ig}, n_samples)

@@ -19,22 +19,13 @@ nested loop) are printed next to the measured ratios.
 from __future__ import annotations
 
 import argparse
-import time
 
 import torch
 
 from utils.data import load_mnist, load_photo
+from utils.measure import best_time
 from utils.models import load_imagenet_model, load_tiny_model
 from .reference import integrated_gradients, smoothgrad
-
-
-def best_time(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def seeds_ig_loop(model, x, target, steps=50):
