@@ -42,6 +42,23 @@ def on_digits(indices: tuple, noise_seed: int) -> list[Case]:
                  model=model) for x in (*mnist_digits(*indices), noise)]
 
 
+def ig_on_digits(digits_and_steps, *, seed: int, baseline_scale: float, what: str,
+                 train_mode: bool = False) -> list[Case]:
+    """Integrated Gradients on the MNIST model, one case per (test-set index, steps), each digit for its
+    second-choice class with a baseline drawn uniformly from [0, baseline_scale) by a generator seeded
+    with ``seed``. ``what`` describes the case after "on the MNIST model" (``{steps}`` is filled in)."""
+    model = fresh_model("tiny")
+    generator = torch.Generator().manual_seed(seed)
+    indices, steps_each = zip(*digits_and_steps)
+    cases = []
+    for x, steps in zip(mnist_digits(*indices), steps_each):
+        baseline = baseline_scale * torch.rand(x.shape, generator=generator)
+        cases.append(Case(f"on the MNIST model{what.format(steps=steps)}, {OTHER_CLASS}",
+                          (model, x, ranked_class(model, x)), {"baseline": baseline, "steps": steps},
+                          model=model, train_mode=train_mode))
+    return cases
+
+
 def pixel_attribution_tests(function: str, *, hidden_photo: str, digits: tuple, noise_seed: int,
                             rtol: float) -> tuple[HiddenTest, ...]:
     """A stage's three test cells for ``function``: the visible test's inputs, an unseen photo, unseen digits."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from ._cases import Case, HiddenTest, fresh_model, mnist_digits, photo, ranked_class, register
-from .pixel_attribution import OTHER_CLASS
+from .pixel_attribution import OTHER_CLASS, ig_on_digits
 
 # The path is exact arithmetic up to float rounding.
 PATH_RTOL = 1e-5
@@ -50,15 +50,8 @@ def _visible_ig() -> list[Case]:
 
 
 def _ig_mnist() -> list[Case]:
-    model = fresh_model("tiny")
-    generator = torch.Generator().manual_seed(32)
-    cases = []
-    for x, steps in zip(mnist_digits(44, 615), (12, 20)):
-        baseline = 0.3 * torch.rand(x.shape, generator=generator)
-        cases.append(Case(f"on the MNIST model with a non-zero baseline and steps={steps}, {OTHER_CLASS}",
-                          (model, x, ranked_class(model, x)), {"baseline": baseline, "steps": steps},
-                          model=model, train_mode=True))
-    return cases
+    return ig_on_digits([(44, 12), (615, 20)], seed=32, baseline_scale=0.3,
+                        what=" with a non-zero baseline and steps={steps}", train_mode=True)
 
 
 def _ig_default_baseline() -> list[Case]:

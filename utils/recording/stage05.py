@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 
 from ._cases import Case, HiddenTest, fresh_model, mnist_digits, photo, ranked_class, register
-from .pixel_attribution import OTHER_CLASS
+from .pixel_attribution import OTHER_CLASS, ig_on_digits
 
 # MNIST model: a correct configuration evaluates the reference's points with the reference's
 # weights; measured agreement 1e-7 (float32 summation order). The closest typical mistakes:
@@ -53,15 +53,8 @@ def _visible() -> list[Case]:
 
 
 def _mnist() -> list[Case]:
-    model = fresh_model("tiny")
-    generator = torch.Generator().manual_seed(51)
-    cases = []
-    for x, steps in zip(mnist_digits(55, 808), (16, 7)):
-        baseline = 0.25 * torch.rand(x.shape, generator=generator)
-        cases.append(Case(f"on the MNIST model, a digit you have not seen, with a non-zero baseline and {steps} "
-                          f"steps, {OTHER_CLASS}", (model, x, ranked_class(model, x)),
-                          {"baseline": baseline, "steps": steps}, model=model))
-    return cases
+    return ig_on_digits([(55, 16), (808, 7)], seed=51, baseline_scale=0.25,
+                        what=", a digit you have not seen, with a non-zero baseline and {steps} steps")
 
 
 def _defaults() -> list[Case]:
