@@ -15,6 +15,7 @@ COMMANDS = {
     "release": "release",
     "student-bundle": "student_bundle",
     "collect": "collect",
+    "roster": "roster",
     "autograde": "autograde",
     "grades": "grades",
     "feedback": "feedback",

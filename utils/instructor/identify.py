@@ -19,6 +19,14 @@ def grade_ids_by_stage() -> dict[str, frozenset]:
     return ids
 
 
+def own_grade_ids_by_stage() -> dict[str, frozenset]:
+    """Each stage's grade ids that no other stage uses: a generic one such as ``setup``
+    could just as well come from another course's notebook."""
+    ids = grade_ids_by_stage()
+    return {stage: mine - frozenset().union(*(other for s, other in ids.items() if s != stage))
+            for stage, mine in ids.items()}
+
+
 class UnreadableNotebook(ValueError):
     """A file that is not a notebook nbgrader can grade; the message says why."""
 
@@ -38,17 +46,26 @@ def read_submission(path) -> nbformat.NotebookNode:
 
 
 def identify_stage(nb, file_name: str = "") -> str:
-    """The stage whose grade ids the notebook shares most; the file name breaks ties or absence."""
+    """The stage whose grade ids the notebook shares most; the file name only breaks ties.
+
+    A notebook with none of any stage's own grade ids is refused (UnreadableNotebook), also
+    when its name is a stage's: nbgrader grades a notebook by those cells, so one from
+    another course or re-created by hand would otherwise pass as "cells edited"."""
     present = {c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells} - {None}
-    scores = {stage: len(present & ids) for stage, ids in grade_ids_by_stage().items()}
-    best = max(scores.values(), default=0)
-    if best > 0:
+    own = own_grade_ids_by_stage()
+    if any(present & ids for ids in own.values()):
+        scores = {stage: len(present & ids) for stage, ids in grade_ids_by_stage().items()}
+        best = max(scores.values())
         winners = [s for s, n in scores.items() if n == best]
         named = [s for s in winners if s in file_name]
         return (named or winners)[0]
     named = [s for s in grade_ids_by_stage() if s in file_name]
     if named:
-        return named[0]
+        example = sorted(own[named[0]])[0]
+        raise UnreadableNotebook(
+            f"{file_name} is named like stage {named[0]} but has none of its graded cells (e.g. grade id "
+            f"{example!r}), so nbgrader cannot grade it: probably a notebook from another course, or the work "
+            f"copied into a new notebook; ask for the work done in the course's {named[0]}.ipynb")
     raise UnreadableNotebook(f"{file_name or 'a notebook'} has none of the course's graded cells and its name "
                              "matches no stage (e.g. 03_integrated_gradients.ipynb)")
 
