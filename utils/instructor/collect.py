@@ -86,7 +86,7 @@ class CollectReport:
     problems: list = field(default_factory=list)    # (who, file, reason); who is a student id when known
     edited: dict = field(default_factory=dict)      # (student, stage) -> read-only grade ids changed or deleted
     kept: dict = field(default_factory=dict)        # (student, stage) -> why this hand-in won over the others
-    late: set = field(default_factory=set)          # (student, stage) the LMS marked late
+    late: set = field(default_factory=set)          # (student, stage) Canvas marked late
     matched: dict = field(default_factory=dict)     # LMS submitter label -> (student id, how)
     ignored: list = field(default_factory=list)     # files that are not notebooks (PDFs, online text, ...)
     enrolled: set = field(default_factory=set)      # students given a gradebook row by this collect
@@ -101,7 +101,8 @@ class CollectReport:
             lines.append(f"  matched {len(self.matched)} LMS submitter(s) to the roster ("
                          + ", ".join(f"{n} by {how}" for how, n in sorted(by_how.items())) + ")")
         lines += [f"  KEPT {student} {stage}: {why}" for (student, stage), why in sorted(self.kept.items())]
-        lines += [f"  LATE {student} {stage}: marked late by the LMS" for student, stage in sorted(self.late)]
+        lines += [f"  LATE {student} {stage}: handed in after the due date (Canvas named it late_)"
+                  for student, stage in sorted(self.late)]
         by_reason = {}
         for who, _, reason in self.problems:  # one line for many submitters with one reason (e.g. no roster)
             by_reason.setdefault(reason, []).append(who)
