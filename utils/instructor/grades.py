@@ -10,7 +10,7 @@ points only, and the table says so instead of showing a silent 0.
     alice,4.0,pending manual grading: 2 points of written answers not graded by hand yet,...,4.0,no,2.0
     bob,5.0,graded,...,5.0,yes,0.0
     carol,0.0,not submitted,...,0.0,yes,0.0
-    (max),6.0,"6 points: 4 automatic, 2 written (graded by hand)",...,62.0,,14.0
+    (max),6.0,"6 points: 4 automatic, 2 written (graded by hand)",...,82.0,,19.0
 
 A stage's status is one of, or ``graded`` with ``; ``-joined notes:
 
