@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install lab test bench complexity-table release student-bundle collect autograde grades feedback demo-class bench-grading
+.PHONY: install lab test bench complexity-table release student-bundle roster collect autograde formgrader grades export feedback demo-class bench-grading
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,9 +18,12 @@ $(STAMP): pyproject.toml
 ## install: create .venv and install the pinned dependencies (the other targets do it for you)
 install: $(STAMP)
 
+# Jupyter's extensions (nbgrader's formgrader) run helper programs such as alembic by name.
+ON_PATH := PATH="$(abspath $(BIN)):$$PATH"
+
 ## lab: start JupyterLab on the student notebooks in course/
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=course $$([ "$$(id -u)" = 0 ] && echo --allow-root)
+	$(ON_PATH) $(BIN)/jupyter lab --notebook-dir=course $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 ## test: run the whole test suite (unit tests, grading round trips, and nbval on every solution notebook)
 test: $(STAMP)
@@ -36,9 +39,10 @@ complexity-table: $(STAMP)
 
 # ---- Instructors: the term's workflow (see the README's instructor section) ----
 JOBS ?= 1
+SCHEDULER ?=
 SANDBOX ?= 1
 FORCE ?= 0
-INSTRUCTOR := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m utils.instructor
+INSTRUCTOR := $(BIN)/python -m utils.instructor
 
 ## release: regenerate the student release course/ from solutions/
 release: $(STAMP)
@@ -48,20 +52,35 @@ release: $(STAMP)
 student-bundle: $(STAMP)
 	$(INSTRUCTOR) student-bundle
 
+## roster ROSTER=students.csv: import the class list (nbgrader's student CSV: id,first_name,last_name,email,lms_user_id) into the gradebook
+roster: $(STAMP)
+	@test -n "$(ROSTER)" || { echo "usage: make roster ROSTER=<students.csv> (columns id,first_name,last_name,email,lms_user_id)"; exit 2; }
+	$(INSTRUCTOR) roster "$(ROSTER)"
+
 ## collect SUBMISSIONS=path: take a folder of submitted notebooks or zips into submitted/
 collect: $(STAMP)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make collect SUBMISSIONS=<folder of submissions>"; exit 2; }
 	$(INSTRUCTOR) collect "$(SUBMISSIONS)"
 
-## autograde [JOBS=n] [SANDBOX=0] [FORCE=1]: autograde every new or changed submission, n notebooks at once, each kernel in the sandbox
+## autograde [JOBS=n | SCHEDULER=tcp://host:8786] [SANDBOX=0] [FORCE=1]: autograde every new or changed submission on n local Dask workers (or an existing Dask cluster), each kernel in the sandbox
 autograde: $(STAMP)
-	$(INSTRUCTOR) autograde --jobs $(JOBS) $(if $(filter 0,$(SANDBOX)),--no-sandbox) $(if $(filter 1,$(FORCE)),--force)
+	$(INSTRUCTOR) autograde --jobs $(JOBS) $(if $(SCHEDULER),--scheduler "$(SCHEDULER)") $(if $(filter 0,$(SANDBOX)),--no-sandbox) $(if $(filter 1,$(FORCE)),--force)
+
+## formgrader: JupyterLab with nbgrader's formgrader open on the course, to grade the written answers by hand
+formgrader: $(STAMP)
+	$(INSTRUCTOR) formgrader
 
 ## grades: export grades.csv, one row per student, per assignment and total
 grades: $(STAMP)
 	$(INSTRUCTOR) grades
 
-## feedback: HTML feedback per student in feedback/ (hidden tests not shown)
+FORMAT ?= canvas
+
+## export FORMAT=canvas|moodle|csv [TO=file] [STAGE=stage]: grades as Canvas's gradebook import or Moodle's grading worksheets (a grade not final yet is left empty), or the grade table
+export: $(STAMP)
+	$(INSTRUCTOR) export --format $(FORMAT) $(if $(TO),--to "$(TO)") $(if $(STAGE),--assignment "$(STAGE)")
+
+## feedback: HTML feedback per student in feedback/ (offline, hidden tests not shown) and feedback_archives/<student>.zip
 feedback: $(STAMP)
 	$(INSTRUCTOR) feedback
 

@@ -6,12 +6,15 @@ import json
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import nbformat
 import pytest
 
 from utils.instructor.autograde import autograde_all, load_status
+from utils.instructor.grading_task import WORKSPACE_PREFIX
 from utils.instructor.paths import RELEASE, SOURCE, Course
 
 STAGE = "04_baselines"
@@ -33,6 +36,11 @@ def score(course: Course, student: str) -> float:
 def executed(course: Course, student: str) -> bool:
     nb = nbformat.read(str(course.autograded / student / STAGE / f"{STAGE}.ipynb"), 4)
     return any(cell.get("outputs") for cell in nb.cells if cell.cell_type == "code")
+
+
+def grading_now(student: str) -> list:
+    """The notebook a Dask worker's nbgrader is writing for ``student`` (workers grade in their own workspace)."""
+    return list(Path(tempfile.gettempdir()).glob(f"{WORKSPACE_PREFIX}*/.autograding/*/{student}/*/*.ipynb"))
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +80,9 @@ def test_an_interrupted_run_leaves_the_graded_notebook_and_the_score_intact(cour
             f"autograde_all(Course(Path({str(course.root)!r})), only_student='alice')")
     process = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
     deadline = time.time() + 300
-    while not list(course.root.glob(".autograding/*/alice/*/*.ipynb")) and time.time() < deadline:
-        time.sleep(0.5)  # nbgrader has started on alice's notebook
+    while not grading_now("alice") and time.time() < deadline:
+        time.sleep(0.5)  # a worker's nbgrader has started on alice's notebook
+    assert grading_now("alice"), "alice's notebook was never being graded"
     time.sleep(3)
     import os
 

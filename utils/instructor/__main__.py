@@ -18,6 +18,7 @@ COMMANDS = {
     "roster": "roster",
     "autograde": "autograde",
     "grades": "grades",
+    "formgrader": "formgrader",
     "feedback": "feedback",
     "demo-class": "demo_class",
     "export": "export",

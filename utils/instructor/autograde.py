@@ -1,20 +1,21 @@
-"""Autograde every collected submission: one nbgrader process per notebook, each kernel sandboxed, with progress.
+"""Autograde every collected submission on a Dask cluster (local by default), each kernel sandboxed.
 
-The orchestrator never runs student code. Each notebook is graded by its own
-``nbgrader autograde`` process in its own session, whose kernel runs in the
-sandbox (``sandbox.py``) and whose test cells are decided by the judge
-(``judge/``). A notebook that takes longer than ``notebook_timeout`` is killed with
-everything it started and counts as failed; the run goes on. What happened to each
-notebook (sandboxed or not, cells that ran out of time, kernel deaths) is kept in
-``grading_status.json`` for the grade table.
+The orchestrator never runs student code. Each notebook becomes a task
+(``grading_task.py``) that a Dask worker grades with its own ``nbgrader autograde``
+process, whose kernel runs in the sandbox (``sandbox.py``) and whose test cells
+are decided by the judge (``judge/``). A notebook that takes longer than
+``notebook_timeout`` is killed with everything it started and counts as failed;
+the run goes on. Graded notebooks come back here, where one writer
+(``record_graded.py``) puts them in the gradebook and autograded/. What happened to
+each notebook (sandboxed or not, cells that ran out of time, kernel deaths, the
+worker) is kept in ``grading_status.json`` for the grade table.
 
-Resumable: nbgrader writes each graded notebook into a private folder, which
-replaces ``autograded/<student>/<stage>`` only once grading succeeded, and the
-status is saved after every notebook. A later run skips every notebook already
-graded from the same submission by the same grader (hashes of the submitted files,
-and of the stage's source notebook, cases, answer key, judge and configuration), so
-an interrupted run loses nothing and a re-run grades only what is new or changed;
-``force`` grades everything again.
+Resumable: a graded notebook replaces ``autograded/<student>/<stage>`` only once it
+is complete, and the status is saved after every notebook. A later run skips
+every notebook already graded from the same submission by the same grader (hashes
+of the submitted files, and of the stage's source notebook, cases, answer key,
+judge and configuration), so an interrupted run loses nothing and a re-run grades
+only what is new or changed; ``force`` grades everything again.
 """
 
 from __future__ import annotations
@@ -24,10 +25,8 @@ import json
 import os
 import shutil
 import tempfile
-import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,24 +74,25 @@ def submission_hash(course: Course, student: str, stage: str) -> str:
     return _files_hash((course.submitted / student / stage).rglob("*"))
 
 
-def up_to_date(course: Course, student: str, stage: str, status: dict) -> bool:
+def up_to_date(course: Course, student: str, stage: str, status: dict, grader: str) -> bool:
     """Graded before, successfully, from these very files by this very grader, and the graded notebook is there."""
     entry = status.get(student, {}).get(stage, {})
     return bool(entry.get("ok") and entry.get("submission") == submission_hash(course, student, stage)
-                and entry.get("grader") == grader_version(stage)
+                and entry.get("grader") == grader
                 and (course.autograded / student / stage / f"{stage}.ipynb").exists())
 
 
-def ensure_gradebook(course: Course = Course(), log=print) -> None:
+def ensure_gradebook(course: Course = Course(), only: list | None = None, log=print) -> None:
     """nbgrader autograde restores test cells from the gradebook: record each stage's source cells there
-    (generate_assignment into a scratch folder) when the gradebook lacks them or the source changed since."""
+    (generate_assignment into a scratch folder) when the gradebook lacks them or the source changed since.
+    ``only``: these stages (default: all)."""
     from nbgrader.api import Gradebook
 
     recorded_path = course.root / ".gradebook_sources.json"
     recorded = json.loads(recorded_path.read_text()) if recorded_path.exists() else {}
     with Gradebook(course.db_url) as gradebook:
         known = {a.name for a in gradebook.assignments}
-    stale = [s for s in stages() if s not in known or recorded.get(s) != _source_hash(s)]
+    stale = [s for s in (only or stages()) if s not in known or recorded.get(s) != _source_hash(s)]
     with tempfile.TemporaryDirectory() as scratch:
         for stage in stale:
             run_nbgrader("generate_assignment", stage, "--force", *course.nbgrader_args(),
@@ -117,60 +117,91 @@ def submissions(course: Course = Course()) -> list[tuple[str, str]]:
 
 def autograde_all(course: Course = Course(), only_stage: str | None = None, only_student: str | None = None,
                   extra_args: tuple = (), jobs: int = 1, sandbox: bool = True,
-                  notebook_timeout: float = NOTEBOOK_TIMEOUT, force: bool = False, log=print) -> list[GradingResult]:
-    """``nbgrader autograde <stage> --student <id> --force`` for every submission not graded yet, ``jobs`` at once.
+                  notebook_timeout: float = NOTEBOOK_TIMEOUT, force: bool = False, scheduler: str | None = None,
+                  log=print) -> list[GradingResult]:
+    """Grade every submission not graded yet on a Dask cluster, and record the results here.
 
-    With ``sandbox`` (the default) the sandbox is tried first, and grading refuses
-    to start (SandboxUnavailable, saying what to install) where it cannot run.
-    Notebooks already graded from the same files by the same grader are skipped
-    unless ``force``. Returns the results of the notebooks graded in this run.
+    ``jobs`` local worker processes (one notebook each at a time), or the existing
+    cluster at ``scheduler`` (see ``cluster.py``). With ``sandbox`` (the default)
+    grading refuses to start (SandboxUnavailable, saying what to install) where
+    the sandbox cannot run. Notebooks already graded from the same files by the
+    same grader are skipped unless ``force``. Each result is written to the
+    gradebook, autograded/ and ``grading_status.json`` as soon as it comes back,
+    so an interrupted run loses nothing. Returns the results of this run.
     """
+    from distributed import as_completed
+
+    from .cluster import check_workers, grading_client
+    from .grading_task import GradingTask, grade_task
+    from .record_graded import record_graded
+
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
-    if sandbox:
+    if sandbox and not scheduler:
         from .sandbox import check_available
 
         check_available()
-    else:
+    if not sandbox:
         log("WARNING: grading WITHOUT a sandbox: submissions can read and change everything this user can. "
             "The grade table marks these grades.")
         extra_args = (*extra_args, "--ResilientExecute.sandbox=False")
     ensure_gradebook(course, log=log)
     prepare_expected_values(log=log)
     chosen = [(s, a) for s, a in submissions(course) if (only_stage in (None, a)) and (only_student in (None, s))]
+    graders = {stage: grader_version(stage) for stage in {a for _, a in chosen}}
     status = load_status(course)
-    todo = [item for item in chosen if force or not up_to_date(course, *item, status)]
+    todo = [item for item in chosen if force or not up_to_date(course, *item, status, graders[item[1]])]
     if len(todo) < len(chosen):
         log(f"{len(chosen) - len(todo)} notebook(s) already graded from the same files by the same grader: skipped "
             "(grade them again with --force)")
+    if not todo:
+        return []
     started = time.perf_counter()
     results = []
-    saving = threading.Lock()
-
-    def grade(item):
-        result = _grade_one(course, *item, extra_args, notebook_timeout)
-        with saving:
-            _save_status(course, [result])
-        return result
-
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        for result in pool.map(grade, todo):
-            results.append(result)
-            timed_out = result.status.get("timed_out_cells")
-            log(f"[{len(results)}/{len(todo)}] {result.student} {result.stage}: "
-                f"{'graded' if result.ok else 'FAILED: ' + result.message}"
-                f"{'' if sandbox else ' WITHOUT SANDBOX'}"
-                f"{f'; cells {timed_out} ran out of time' if timed_out else ''} "
-                f"({result.seconds:.0f} s, {time.perf_counter() - started:.0f} s so far)")
+    with grading_client(jobs, scheduler) as client:
+        check_workers(client, sandbox)
+        versions, items = {}, {}
+        for student, stage in todo:
+            versions[student, stage] = {"submission": submission_hash(course, student, stage),
+                                        "grader": graders[stage]}
+            task = GradingTask.from_course(course, student, stage, graders[stage], extra_args=tuple(extra_args),
+                                           notebook_timeout=notebook_timeout)
+            future = client.submit(grade_task, task, key=f"grade-{stage}-{student}-{uuid.uuid4().hex[:8]}")
+            items[future.key] = (future, student, stage)
+        for batch in as_completed([f for f, _, _ in items.values()]).batches():
+            graded = [_collect(*items[future.key]) for future in batch]
+            for result in record_graded(course, graded):
+                result.status.update(versions[result.student, result.stage])
+                _save_status(course, [result])
+                results.append(result)
+                timed_out = result.status.get("timed_out_cells")
+                log(f"[{len(results)}/{len(todo)}] {result.student} {result.stage}: "
+                    f"{'graded' if result.ok else 'FAILED: ' + result.message}"
+                    f"{'' if sandbox else ' WITHOUT SANDBOX'}"
+                    f"{f'; cells {timed_out} ran out of time' if timed_out else ''} "
+                    f"({result.seconds:.0f} s, {time.perf_counter() - started:.0f} s so far)")
     return results
 
 
-def _grade_one(course: Course, student: str, stage: str, extra_args: tuple, notebook_timeout: float,
-               attempts: int = 3) -> GradingResult:
-    """Grade one notebook; a run that found the gradebook busy or failed in nbgrader itself (a kernel that
-    could not start on a loaded machine) is tried again, up to ``attempts`` times."""
+def _collect(future, student: str, stage: str):
+    """The worker's GradedNotebook, or a failed one saying why the task itself failed (e.g. its workers died)."""
+    from .grading_task import GradedNotebook
+
+    try:
+        return future.result()
+    except Exception as error:  # KilledWorker, or an error in the task (not in the student's code)
+        return GradedNotebook(student, stage, False, 0.0,
+                              f"could not be graded on the cluster: {error.__class__.__name__}: {str(error)[:300]}")
+
+
+def grade_in(course: Course, student: str, stage: str, extra_args: tuple, notebook_timeout: float,
+             attempts: int = 3) -> GradingResult:
+    """Grade ``course``'s submission of ``student`` for ``stage`` with nbgrader (this is what a worker runs).
+
+    A run that found the gradebook busy or failed in nbgrader itself (a kernel that
+    could not start on a loaded machine) is tried again, up to ``attempts`` times.
+    """
     t0 = time.perf_counter()
-    versions = {"submission": submission_hash(course, student, stage), "grader": grader_version(stage)}
     private = f".autograding/{uuid.uuid4().hex}"  # nbgrader writes here; it replaces autograded/ only when done
     try:
         for _ in range(attempts):
@@ -188,8 +219,8 @@ def _grade_one(course: Course, student: str, stage: str, extra_args: tuple, note
         ok = process.returncode == 0 and (produced / f"{stage}.ipynb").exists()
         if ok:
             _replace(produced, course.autograded / student / stage)
-        status = {**_status_from_log(output), **versions}
-        return GradingResult(student, stage, ok, time.perf_counter() - t0, "" if ok else _reason(output), status)
+        return GradingResult(student, stage, ok, time.perf_counter() - t0, "" if ok else _reason(output),
+                             _status_from_log(output))
     finally:
         shutil.rmtree(course.root / private, ignore_errors=True)
 

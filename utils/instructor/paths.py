@@ -15,6 +15,15 @@ def stages() -> list[str]:
     return sorted(p.parent.name for p in SOURCE.glob("*/*.ipynb") if p.stem == p.parent.name)
 
 
+def configured_db_url() -> str:
+    """``c.CourseDirectory.db_url`` as nbgrader_config.py sets it (where an instructor points the course at a
+    shared database)."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config()
+    return config.CourseDirectory.db_url
+
+
 @dataclass(frozen=True)
 class Course:
     """A grading workspace: nbgrader's submitted/, autograded/, feedback/ and gradebook under ``root``.
@@ -24,6 +33,9 @@ class Course:
     """
 
     root: Path = ROOT
+    #: nbgrader's ``db_url``; empty: the one nbgrader_config.py sets for the repository, ``root/gradebook.db``
+    #: for any other workspace. A shared database (PostgreSQL, ...) lets several instructors grade one class.
+    database: str = ""
 
     @property
     def submitted(self) -> Path:
@@ -51,16 +63,25 @@ class Course:
 
     @property
     def db_url(self) -> str:
+        if self.database:
+            return self.database
+        if Path(self.root).resolve() == ROOT:
+            return configured_db_url()
         return f"sqlite:///{self.gradebook}"
+
+    def has_gradebook(self) -> bool:
+        """Whether the gradebook exists yet (a file for SQLite; a server database is taken to exist)."""
+        prefix = "sqlite:///"
+        return Path(self.db_url[len(prefix):]).exists() if self.db_url.startswith(prefix) else True
 
     def nbgrader_args(self) -> list[str]:
         return [f"--CourseDirectory.root={self.root}", f"--CourseDirectory.db_url={self.db_url}"]
 
     @classmethod
-    def scratch(cls, root: Path) -> "Course":
+    def scratch(cls, root: Path, database: str = "") -> "Course":
         """A workspace in ``root`` that grades against this repository's solutions/."""
         root = Path(root)
         root.mkdir(parents=True, exist_ok=True)
         if not (root / "solutions").exists():
             (root / "solutions").symlink_to(SOURCE, target_is_directory=True)
-        return cls(root)
+        return cls(root, database)

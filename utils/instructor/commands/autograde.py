@@ -9,7 +9,11 @@ HELP = "autograde every collected submission"
 def add_arguments(parser) -> None:
     parser.add_argument("--stage")
     parser.add_argument("--student")
-    parser.add_argument("--jobs", type=int, default=1, help="notebooks graded at once (default 1)")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="local Dask worker processes, each grading one notebook at a time (default 1)")
+    parser.add_argument("--scheduler", default=None,
+                        help="address of an existing Dask scheduler (tcp://host:8786) whose workers grade instead "
+                             "of local ones; each worker needs this repository at this commit, .venv and bubblewrap")
     parser.add_argument("--force", action="store_true",
                         help="grade again notebooks already graded from the same files by the same grader")
     parser.add_argument("--no-sandbox", action="store_true",
@@ -19,13 +23,14 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     from ..autograde import autograde_all
+    from ..cluster import SchedulerUnreachable
     from ..sandbox import SandboxUnavailable
 
     started = time.perf_counter()
     try:
         results = autograde_all(only_stage=args.stage, only_student=args.student, jobs=args.jobs,
-                                sandbox=not args.no_sandbox, force=args.force)
-    except SandboxUnavailable as error:
+                                sandbox=not args.no_sandbox, force=args.force, scheduler=args.scheduler)
+    except (SandboxUnavailable, SchedulerUnreachable) as error:
         print(f"autograde refused: {error}", file=sys.stderr)
         return 2
     failed = [r for r in results if not r.ok]

@@ -42,7 +42,7 @@ def run(args) -> int:
     from ..paths import Course
 
     course = Course()
-    if not course.gradebook.exists():
+    if not course.has_gradebook():
         print(f"export: no gradebook at {course.gradebook}; run make autograde first")
         return 2
     done = run_nbgrader(*nbgrader_arguments(args, course), check=False, capture=False)

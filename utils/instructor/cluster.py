@@ -1,0 +1,57 @@
+"""Where notebooks are graded: a Dask cluster, local by default.
+
+* ``jobs=n`` (``make autograde JOBS=n``): a ``LocalCluster`` of n worker processes
+  on this machine, one thread each (a grading kernel wants a whole core).
+* ``scheduler="tcp://host:8786"`` (``make autograde SCHEDULER=...``): an existing
+  cluster. Start one with the course's environment on every worker machine::
+
+      dask scheduler                                    # on one machine
+      cd <this repository> && .venv/bin/dask worker tcp://host:8786 --nthreads 1 --nworkers 4
+
+  or on Slurm (dask-jobqueue) or Kubernetes (dask-kubernetes); each worker needs
+  this repository at the instructor's commit, its .venv, and bubblewrap.
+
+A worker that dies costs only the notebook it was grading: Dask gives it to
+another worker (up to ``distributed.scheduler.allowed-failures`` times).
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+
+class SchedulerUnreachable(RuntimeError):
+    """The Dask scheduler named by SCHEDULER= did not answer."""
+
+
+@contextlib.contextmanager
+def grading_client(jobs: int = 1, scheduler: str | None = None, connect_timeout: float = 30):
+    """A ``distributed.Client`` on the chosen cluster, closed (with a local cluster's workers) on exit."""
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout=connect_timeout)
+        except OSError as error:
+            raise SchedulerUnreachable(
+                f"no Dask scheduler answered at {scheduler} within {connect_timeout:.0f} s ({error}). Start one "
+                "(`dask scheduler`) and its workers (`dask worker <address> --nthreads 1`), or leave SCHEDULER "
+                "unset to grade on this machine.") from None
+        with client:
+            yield client
+        return
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}")
+    with LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=":0",
+                      memory_limit=0) as cluster, Client(cluster) as client:
+        yield client
+
+
+def check_workers(client, sandbox: bool) -> None:
+    """Every worker can import the course, and (with ``sandbox``) start the sandbox; raises otherwise."""
+    from .sandbox import check_available
+
+    if not client.scheduler_info().get("workers"):
+        client.wait_for_workers(1, timeout=120)
+    if sandbox:
+        client.run(check_available)
