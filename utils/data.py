@@ -101,12 +101,6 @@ def load_photos(names=None) -> list[Photo]:
     return [load_photo(n) for n in (names or PHOTO_SOURCES)]
 
 
-def photo_batch(names=None) -> tuple[torch.Tensor, list[int]]:
-    """A batch (N, 3, 224, 224) of photos and the model's top-1 label for each."""
-    photos = load_photos(names)
-    return torch.stack([p.tensor for p in photos]), [p.label for p in photos]
-
-
 @dataclass(frozen=True)
 class MnistSplit:
     x_train: torch.Tensor  # (N, 1, 28, 28) float32 in [0, 1]

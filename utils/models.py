@@ -20,10 +20,8 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 TINY_WEIGHTS = DATA_DIR / "tiny_gradcam_net.pt"
 
 #: ImageNet model input: RGB, 224×224, values scaled from [0, 1] to [-1, 1].
+#: (MNIST model input: one channel, 28×28, values in [0, 1].)
 IMAGENET_SIZE = 224
-IMAGENET_RANGE = (-1.0, 1.0)
-#: MNIST model input: one channel, 28×28, values in [0, 1].
-MNIST_RANGE = (0.0, 1.0)
 
 
 @contextlib.contextmanager

@@ -1,7 +1,7 @@
-"""Pictures of explanations: signed maps, CAM overlays and side-by-side grids.
+"""Pictures of explanations: signed maps, magnitude maps and CAM overlays.
 
 Every function accepts tensors or arrays, with or without a batch dimension of 1,
-and returns the matplotlib ``Axes`` (or ``Figure``) it drew on.
+and returns the matplotlib ``Axes`` it drew on.
 """
 
 from __future__ import annotations
@@ -99,28 +99,6 @@ def show_image(image, ax=None, title: str | None = None):
     ax.imshow(shown, cmap="gray" if shown.ndim == 2 else None)
     _finish(ax, title)
     return ax
-
-
-def show_grid(panels: dict, image=None, ncols: int = 4, size: float = 3.0, kind: str = "signed"):
-    """Maps side by side, one panel each, with the input first when ``image`` is given.
-
-    ``panels`` maps titles to maps. ``kind="signed"`` draws each on a diverging
-    colormap; ``kind="heatmap"`` overlays each on ``image``.
-    """
-    items = ([("input", None)] if image is not None else []) + list(panels.items())
-    nrows = -(-len(items) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows), squeeze=False)
-    for ax, (title, m) in zip(axes.flat, items):
-        if m is None:
-            show_image(image, ax, title)
-        elif kind == "heatmap":
-            show_heatmap_overlay(image, m, ax, title)
-        else:
-            show_signed_map(m, ax, title, colorbar=False)
-    for ax in list(axes.flat)[len(items):]:
-        ax.axis("off")
-    fig.tight_layout()
-    return fig
 
 
 def _finish(ax, title):

@@ -24,12 +24,3 @@ class ResultCache:
         self.misses += 1
         value = self._store[key] = compute()
         return value
-
-    def __contains__(self, key) -> bool:
-        return key in self._store
-
-    def __len__(self) -> int:
-        return len(self._store)
-
-    def clear(self) -> None:
-        self._store.clear()

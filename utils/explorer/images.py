@@ -13,9 +13,7 @@ MNIST_DIGITS_SHOWN = 20
 @dataclass(frozen=True)
 class Subject:
     key: str                  # identifies model + image for the cache
-    model_name: str
     x: torch.Tensor           # (1, C, H, W), in the model's input space
-    value_range: tuple
 
 
 MODELS = {
@@ -57,14 +55,12 @@ def _mnist_test():
 
 def subject(kind: str, choice: str, seed: int = 0) -> Subject:
     if kind == "tiny":
-        value_range = (0.0, 1.0)
         if choice == "random":
             x = torch.rand(1, 1, 28, 28, generator=torch.Generator().manual_seed(seed))
         else:
             index = int(choice.split()[-1])
             x = _mnist_test()[index:index + 1].clone()  # a notebook function must not reach the cache
     else:
-        value_range = (-1.0, 1.0)
         if choice == "random":
             x = torch.rand(1, 3, 224, 224, generator=torch.Generator().manual_seed(seed)) * 2 - 1
         else:
@@ -72,7 +68,7 @@ def subject(kind: str, choice: str, seed: int = 0) -> Subject:
 
             x = load_photo(choice).tensor[None].clone()
     key = f"{kind}/{choice}" + (f"/{seed}" if choice == "random" else "")
-    return Subject(key, kind, x, value_range)
+    return Subject(key, x)
 
 
 def top_classes(kind: str, x: torch.Tensor, k: int = 5) -> list[tuple[int, float]]:

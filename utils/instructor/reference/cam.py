@@ -20,18 +20,16 @@ def final_linear(model: nn.Module) -> nn.Linear:
     return linears[-1]
 
 
-def cam(model, x, target, layer=None, *, linear: nn.Linear | None = None, upsample=False,
-        relu=True, normalise=True) -> torch.Tensor:
+def cam(model, x, target, layer=None, *, upsample=False, relu=True, normalise=True) -> torch.Tensor:
     """Class activation map from the classifier's weights; no backward pass.
 
         M_c = Σ_k w^c_k A^k          L = ReLU(M_c), min-max normalised per image
 
-    ``w^c`` is row c of the final linear layer (``linear``, by default the
-    model's last ``nn.Linear``). When ``layer``'s output A is exactly what global
+    ``w^c`` is row c of the final linear layer (the model's last ``nn.Linear``). When ``layer``'s output A is exactly what global
     average pooling feeds the classifier, y_c = mean_ij M_c,ij + b_c: the map
     decomposes the logit. At any other layer the map is only a heuristic.
     """
-    classifier = final_linear(model) if linear is None else linear
+    classifier = final_linear(model)
 
     def classifier_weights(_model, activations, _gradients, targets):
         if classifier.in_features != activations.shape[1]:
