@@ -5,6 +5,14 @@ import torch
 from utils.checks import relative_l2
 
 
+def min_max(maps: torch.Tensor) -> torch.Tensor:
+    """Each map of (N, H, W) scaled on its own: (M − min M) / (max M − min M); a constant map gives zeros."""
+    flat = maps.flatten(1)
+    low, high = flat.min(dim=1, keepdim=True).values, flat.max(dim=1, keepdim=True).values
+    span = high - low
+    return ((flat - low) / torch.where(span > 0, span, torch.ones_like(span))).reshape(maps.shape)
+
+
 def assert_maps_close(actual, expected, rtol: float) -> None:
     """‖actual − expected‖₂ ≤ rtol · ‖expected‖₂, per batch (Frobenius norms).
 

@@ -4,9 +4,8 @@ import torch
 import pytest
 
 from utils.instructor.reference import cam, gradcam, gradcam_plusplus
-from utils.instructor.reference._maps import min_max_normalise
 
-from ._compare import assert_maps_close
+from ._compare import assert_maps_close, min_max
 
 
 def seeds_closed_form_cam(model, x, c):
@@ -14,7 +13,7 @@ def seeds_closed_form_cam(model, x, c):
     with torch.no_grad():
         features = model.act2(model.conv2(model.act1(model.conv1(x))))
     raw = torch.einsum("nkhw,k->nhw", features, model.fc.weight[c])
-    return min_max_normalise(torch.relu(raw))
+    return min_max(torch.relu(raw))
 
 
 def test_cam_equals_closed_form(small_cnn, small_batch):
@@ -38,7 +37,7 @@ def test_cam_on_tiny_model_matches_seed_feature_path(tiny_model, mnist):
     x = mnist.x_test[:4]
     _, _, _, f3 = tiny_model(x, return_features=True)
     for c in (0, 7):
-        expected = min_max_normalise(torch.relu(torch.einsum("nkhw,k->nhw", f3, tiny_model.fc.weight[c])))
+        expected = min_max(torch.relu(torch.einsum("nkhw,k->nhw", f3, tiny_model.fc.weight[c])))
         assert_maps_close(cam(tiny_model, x, c), expected.detach(), 1e-6)
 
 
@@ -55,7 +54,7 @@ def test_maps_span_zero_to_one_and_upsample(small_cnn, small_batch, method):
 def test_relu_is_applied_before_normalising(small_cnn, small_batch):
     raw = gradcam(small_cnn, small_batch, 2, relu=False, normalise=False)
     assert (raw < 0).any(), "the test needs negative evidence to be meaningful"
-    assert_maps_close(gradcam(small_cnn, small_batch, 2), min_max_normalise(torch.relu(raw)), 1e-12)
+    assert_maps_close(gradcam(small_cnn, small_batch, 2), min_max(torch.relu(raw)), 1e-12)
 
 
 def test_gradcam_plusplus_alpha_is_zero_where_the_denominator_is_zero():

@@ -4,16 +4,11 @@ import pytest
 import torch
 import torchvision.models as tvm
 from torch import nn
-from torch.utils.flop_counter import FlopCounterMode
 
-from utils.models import TinyGradCAMNet
+from utils.checks import hook_count
+from utils.explorer.architectures import flop_counter_macs
 from utils.instructor.reference import METHOD_NAMES, cost_multipliers, count_flops_forward
-
-
-def flop_counter_macs(model, in_ch, h, w):
-    with FlopCounterMode(display=False) as counter, torch.no_grad():
-        model(torch.zeros(1, in_ch, h, w))
-    return counter.get_total_flops() // 2  # FlopCounterMode counts 2 FLOPs per multiply-accumulate
+from utils.models import TinyGradCAMNet
 
 
 @pytest.mark.parametrize("factory, in_ch, size", [
@@ -51,7 +46,7 @@ def test_restores_mode_and_leaves_no_hooks():
     model = TinyGradCAMNet().train()
     count_flops_forward(model, 1, 28, 28)
     assert model.training
-    assert all(not m._forward_hooks for m in model.modules())
+    assert hook_count(model) == 0
 
 
 def test_cost_multipliers_convention():

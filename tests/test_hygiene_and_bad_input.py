@@ -6,6 +6,7 @@ import pytest
 import torch
 from torch import nn
 
+from utils.checks import hook_count
 from utils.instructor import reference as R
 
 from .conftest import SmallCNN
@@ -33,11 +34,6 @@ class WithDropout(SmallCNN):
         return self.fc(self.drop(self.pool(self.act2(self.conv2(self.act1(self.conv1(x))))).flatten(1)))
 
 
-def hook_counts(model):
-    return [(len(m._forward_hooks), len(m._forward_pre_hooks), len(m._backward_hooks),
-             len(getattr(m, "_backward_pre_hooks", {}))) for m in model.modules()]
-
-
 @pytest.fixture
 def model():
     m = WithDropout().double()
@@ -49,7 +45,7 @@ def model():
 @pytest.mark.parametrize("name", sorted(METHODS))
 def test_state_is_restored(model, small_batch, name):
     x = small_batch.clone()
-    hooks, params = hook_counts(model), {k: v.clone() for k, v in model.state_dict().items()}
+    hooks, params = hook_count(model), {k: v.clone() for k, v in model.state_dict().items()}
     modes = [m.training for m in model.modules()]
     seen_training = []
     recorder = model.register_forward_pre_hook(lambda mod, _: seen_training.append(mod.training))
@@ -57,7 +53,7 @@ def test_state_is_restored(model, small_batch, name):
     recorder.remove()
     assert seen_training and not any(seen_training), "the model must run in eval mode"
     assert [m.training for m in model.modules()] == modes, "each module's mode must be restored"
-    assert hook_counts(model) == hooks, "no hooks may be left on the model"
+    assert hook_count(model) == hooks, "no hooks may be left on the model"
     assert all(p.grad is None for p in model.parameters()), "no parameter gradients may be left"
     assert torch.equal(x, small_batch) and not x.requires_grad and x.grad is None, "the input must not change"
     for k, v in model.state_dict().items():
@@ -66,12 +62,12 @@ def test_state_is_restored(model, small_batch, name):
 
 @pytest.mark.parametrize("name", sorted(METHODS))
 def test_no_hooks_left_also_when_raising(model, small_batch, name):
-    before = hook_counts(model)
+    before = hook_count(model)
     METHODS[name](model, small_batch, 1)
-    assert hook_counts(model) == before
+    assert hook_count(model) == before
     with pytest.raises(ValueError, match="out of range"):
         METHODS[name](model, small_batch, 99)
-    assert hook_counts(model) == before
+    assert hook_count(model) == before
     assert [m.training for m in model.modules()][:2] == [True, False], "mode restored after an error"
 
 

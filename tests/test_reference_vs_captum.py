@@ -5,9 +5,8 @@ import torch
 from captum.attr import InputXGradient, IntegratedGradients, LayerGradCam, Saliency
 
 from utils.instructor.reference import gradcam, gradient_x_input, integrated_gradients, make_baseline, vanilla_gradients
-from utils.instructor.reference._maps import min_max_normalise
 
-from ._compare import assert_maps_close
+from ._compare import assert_maps_close, min_max
 
 F64_RTOL = 1e-5   # float64 on the small CNN: only summation order differs
 F32_RTOL = 1e-4   # float32 on EfficientNet-Lite0: 16 layers of float32 rounding
@@ -61,7 +60,7 @@ def test_gradcam_equals_captum_layer_gradcam_normalised(small_cnn, small_batch):
     ours = gradcam(small_cnn, small_batch, [0, 1, 2], layer=small_cnn.act2)
     theirs = LayerGradCam(small_cnn, small_cnn.act2).attribute(
         small_batch, target=[0, 1, 2], relu_attributions=True)[:, 0]
-    assert_maps_close(ours, min_max_normalise(theirs), F64_RTOL)
+    assert_maps_close(ours, min_max(theirs), F64_RTOL)
 
 
 def test_on_pretrained_model_float32(imagenet_model, photos):
@@ -84,4 +83,4 @@ def test_on_pretrained_model_float32(imagenet_model, photos):
     layer = imagenet_model.blocks[5]
     ours = gradcam(imagenet_model, x, targets, layer=layer)
     theirs = LayerGradCam(imagenet_model, layer).attribute(x, target=targets, relu_attributions=True)[:, 0]
-    assert_maps_close(ours, min_max_normalise(theirs), F32_RTOL)
+    assert_maps_close(ours, min_max(theirs), F32_RTOL)

@@ -17,9 +17,19 @@ def test_equals_the_mean_over_explicit_noisy_copies(small_cnn, small_batch):
 def test_forwards_kwargs_and_works_over_ig_and_gradcam(small_cnn, small_batch):
     ig = smoothgrad(integrated_gradients, small_cnn, small_batch, 1, n_samples=3, steps=4)
     assert ig.shape == small_batch.shape
-    cams = smoothgrad(gradcam, small_cnn, small_batch, 1, n_samples=3, layer="act2")
+    cams = smoothgrad(gradcam, small_cnn, small_batch, 1, n_samples=3, layer="act1")
     assert cams.shape == (3, 12, 12)
     assert cams.min() >= 0 and cams.max() <= 1
+
+
+def test_kwargs_reach_the_method(small_cnn, small_batch):
+    """With no noise each copy is x itself, so a forwarded keyword shows in the result (neither is a default)."""
+    at_act1 = smoothgrad(gradcam, small_cnn, small_batch, 1, n_samples=2, noise_std=0.0, layer="act1")
+    torch.testing.assert_close(at_act1, gradcam(small_cnn, small_batch, 1, layer="act1"))
+    assert not torch.allclose(at_act1, gradcam(small_cnn, small_batch, 1))
+    four_steps = smoothgrad(integrated_gradients, small_cnn, small_batch, 1, n_samples=2, noise_std=0.0, steps=4)
+    torch.testing.assert_close(four_steps, integrated_gradients(small_cnn, small_batch, 1, steps=4))
+    assert not torch.allclose(four_steps, integrated_gradients(small_cnn, small_batch, 1))
 
 
 def test_zero_noise_gives_the_method_itself(small_cnn, small_batch):
