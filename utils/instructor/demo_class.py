@@ -19,6 +19,7 @@ from pathlib import Path
 
 import nbformat
 
+from .cells import find_cell, grade_id, is_grade, is_test, points
 from .paths import RELEASE, ROOT, SOURCE
 
 STAGE = "01_vanilla_gradients"
@@ -277,8 +278,7 @@ KINDS = [
 
 def _points() -> dict:
     nb = nbformat.read(SOURCE / STAGE / f"{STAGE}.ipynb", 4)
-    return {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"].get("points", 0)
-            for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")}
+    return {grade_id(c): points(c) for c in nb.cells if is_grade(c)}
 
 
 def _release():
@@ -287,9 +287,7 @@ def _release():
 
 def _with_solution(code: str):
     nb = _release()
-    for cell in nb.cells:
-        if cell.metadata.get("nbgrader", {}).get("grade_id") == "vanilla_gradients":
-            cell.source = code.strip("\n")
+    find_cell(nb, "vanilla_gradients").source = code.strip("\n")
     return nb
 
 
@@ -321,15 +319,12 @@ def make_submission(kind: str, folder: Path, attack_root: Path | None = None) ->
         _write(_release(), target)
     elif kind == "deleted_tests":
         nb = _with_solution(CORRECT)
-        nb.cells = [c for c in nb.cells if not c.metadata.get("nbgrader", {}).get("grade")
-                    or c.metadata["nbgrader"].get("solution")]
+        nb.cells = [c for c in nb.cells if not is_test(c)]
         _write(nb, target)
     elif kind == "edited_tests":
         nb = _with_solution(CORRECT)
-        for cell in nb.cells:
-            meta = cell.metadata.get("nbgrader", {})
-            if meta.get("grade") and not meta.get("solution"):
-                cell.source = "pass  # 'tests' replaced by the student"
+        for cell in filter(is_test, nb.cells):
+            cell.source = "pass  # 'tests' replaced by the student"
         _write(nb, target)
     elif kind == "invalid_json":
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,7 @@ import functools
 
 import nbformat
 
+from .cells import grade_id, is_locked
 from .paths import SOURCE, stages
 
 
@@ -14,8 +15,7 @@ def grade_ids_by_stage() -> dict[str, frozenset]:
     ids = {}
     for stage in stages():
         nb = nbformat.read(SOURCE / stage / f"{stage}.ipynb", 4)
-        ids[stage] = frozenset(c.metadata["nbgrader"]["grade_id"] for c in nb.cells
-                               if c.metadata.get("nbgrader", {}).get("grade_id"))
+        ids[stage] = frozenset(filter(None, map(grade_id, nb.cells)))
     return ids
 
 
@@ -51,7 +51,7 @@ def identify_stage(nb, file_name: str = "") -> str:
     A notebook with none of any stage's own grade ids is refused (UnreadableNotebook), also
     when its name is a stage's: nbgrader grades a notebook by those cells, so one from
     another course or re-created by hand would otherwise pass as "cells edited"."""
-    present = {c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells} - {None}
+    present = set(filter(None, map(grade_id, nb.cells)))
     own = own_grade_ids_by_stage()
     if any(present & ids for ids in own.values()):
         scores = {stage: len(present & ids) for stage, ids in grade_ids_by_stage().items()}
@@ -75,8 +75,7 @@ def _released_checksums(stage: str) -> dict:
     from .paths import RELEASE
 
     nb = nbformat.read(RELEASE / stage / f"{stage}.ipynb", 4)
-    return {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"].get("checksum")
-            for c in nb.cells if c.metadata.get("nbgrader", {}).get("locked")}
+    return {grade_id(c): c.metadata["nbgrader"].get("checksum") for c in nb.cells if is_locked(c)}
 
 
 def edited_readonly_cells(nb, stage: str) -> list[str]:
@@ -87,7 +86,6 @@ def edited_readonly_cells(nb, stage: str) -> list[str]:
     expected = _released_checksums(stage)
     present = {}
     for cell in nb.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id in expected:
-            present[grade_id] = compute_checksum(cell)
+        if grade_id(cell) in expected:
+            present[grade_id(cell)] = compute_checksum(cell)
     return sorted(g for g, checksum in expected.items() if present.get(g) != checksum)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from nbformat import NotebookNode
-from nbgrader import utils as nbgrader_utils
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from utils.recording._cases import hidden_test
 from utils.recording._format import MIME, MalformedRecord, from_output
 
+from .. import cells
 from . import expected as expected_values
 from . import verdict
 
@@ -54,9 +54,9 @@ class JudgeRecords(NbGraderPreprocessor):
         facts, expected = expected_values.load(_stage_module(stage), log=self.log.info)
         timed_out = []
         for cell in nb.cells:
-            if cell.cell_type != "code" or not nbgrader_utils.is_grade(cell) or nbgrader_utils.is_solution(cell):
+            if cell.cell_type != "code" or not cells.is_test(cell):
                 continue  # only autograded test cells; answers graded by hand keep what the student wrote
-            grade_id = cell.metadata["nbgrader"]["grade_id"]
+            grade_id = cells.grade_id(cell)
             message = self._judge(cell, grade_id, facts, expected)
             if message and "ran out of time" in message:
                 timed_out.append(grade_id)
