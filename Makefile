@@ -57,10 +57,10 @@ roster: $(STAMP)
 	@test -n "$(ROSTER)" || { echo "usage: make roster ROSTER=<students.csv> (columns id,first_name,last_name,email,lms_user_id)"; exit 2; }
 	$(INSTRUCTOR) roster "$(ROSTER)"
 
-## collect SUBMISSIONS=path: take a folder of submitted notebooks or zips into submitted/
+## collect SUBMISSIONS=path [ROSTER=students.csv]: take a folder (or a Canvas/Moodle download .zip) into submitted/
 collect: $(STAMP)
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make collect SUBMISSIONS=<folder of submissions>"; exit 2; }
-	$(INSTRUCTOR) collect "$(SUBMISSIONS)"
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make collect SUBMISSIONS=<folder or LMS .zip> [ROSTER=students.csv]"; exit 2; }
+	$(INSTRUCTOR) collect "$(SUBMISSIONS)" $(if $(ROSTER),--roster "$(ROSTER)")
 
 ## autograde [JOBS=n | SCHEDULER=tcp://host:8786] [SANDBOX=0] [FORCE=1]: autograde every new or changed submission on n local Dask workers (or an existing Dask cluster), each kernel in the sandbox
 autograde: $(STAMP)

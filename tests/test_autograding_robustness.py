@@ -151,6 +151,8 @@ def test_unreadable_notebooks_are_reported_by_student_and_reason(graded_class):
     assert "nbformat" in problems[student_of("wrong_nbformat")]
     graded = {r.student for r in graded_class["results"] if r.ok}
     assert student_of("correct") in graded and len(graded) >= len(KINDS) - 2
+    status = graded_class["scores"][student_of("wrong_nbformat")][f"{STAGE} status"]
+    assert status.startswith("not submitted, but a file that could not be read was handed in") and "nbformat" in status
 
 
 def test_edited_and_deleted_test_cells_are_noticed(graded_class):

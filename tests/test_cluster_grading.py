@@ -22,7 +22,7 @@ from utils.instructor.demo_class import STAGE, make_submission
 from utils.instructor.grades import export_grades
 from utils.instructor.paths import ROOT, Course
 
-KINDS = ("correct", "softmax", "no_eval")
+KINDS = ("correct", "softmax")
 DASK = Path(sys.executable).with_name("dask")
 
 

@@ -20,6 +20,7 @@ only what is new or changed; ``force`` grades everything again.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -129,11 +130,7 @@ def autograde_all(course: Course = Course(), only_stage: str | None = None, only
     gradebook, autograded/ and ``grading_status.json`` as soon as it comes back,
     so an interrupted run loses nothing. Returns the results of this run.
     """
-    from distributed import as_completed
-
-    from .cluster import check_workers, grading_client
-    from .grading_task import GradingTask, grade_task
-    from .record_graded import record_graded
+    from .cluster import grading_client
 
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
@@ -145,41 +142,57 @@ def autograde_all(course: Course = Course(), only_stage: str | None = None, only
         log("WARNING: grading WITHOUT a sandbox: submissions can read and change everything this user can. "
             "The grade table marks these grades.")
         extra_args = (*extra_args, "--ResilientExecute.sandbox=False")
-    ensure_gradebook(course, log=log)
-    prepare_expected_values(log=log)
-    chosen = [(s, a) for s, a in submissions(course) if (only_stage in (None, a)) and (only_student in (None, s))]
-    graders = {stage: grader_version(stage) for stage in {a for _, a in chosen}}
-    status = load_status(course)
-    todo = [item for item in chosen if force or not up_to_date(course, *item, status, graders[item[1]])]
-    if len(todo) < len(chosen):
-        log(f"{len(chosen) - len(todo)} notebook(s) already graded from the same files by the same grader: skipped "
-            "(grade them again with --force)")
-    if not todo:
-        return []
+    with contextlib.ExitStack() as cluster:
+        # An existing cluster is asked first: a wrong address is a message at once, not after the preparations.
+        client = cluster.enter_context(grading_client(scheduler=scheduler)) if scheduler else None
+        ensure_gradebook(course, log=log)
+        prepare_expected_values(log=log)
+        chosen = [(s, a) for s, a in submissions(course)
+                  if (only_stage in (None, a)) and (only_student in (None, s))]
+        graders = {stage: grader_version(stage) for stage in {a for _, a in chosen}}
+        status = load_status(course)
+        todo = [item for item in chosen if force or not up_to_date(course, *item, status, graders[item[1]])]
+        if len(todo) < len(chosen):
+            log(f"{len(chosen) - len(todo)} notebook(s) already graded from the same files by the same grader: "
+                "skipped (grade them again with --force)")
+        if not todo:
+            return []
+        client = client or cluster.enter_context(grading_client(jobs))
+        return _grade_on(client, course, todo, graders, extra_args, notebook_timeout, sandbox, log)
+
+
+def _grade_on(client, course: Course, todo: list, graders: dict, extra_args: tuple, notebook_timeout: float,
+              sandbox: bool, log) -> list[GradingResult]:
+    """Send ``todo`` to the cluster's workers and record each graded notebook as it comes back."""
+    from distributed import as_completed
+
+    from .cluster import check_workers
+    from .grading_task import GradingTask, grade_task
+    from .record_graded import record_graded
+
+    check_workers(client, sandbox)
     started = time.perf_counter()
     results = []
-    with grading_client(jobs, scheduler) as client:
-        check_workers(client, sandbox)
-        versions, items = {}, {}
-        for student, stage in todo:
-            versions[student, stage] = {"submission": submission_hash(course, student, stage),
-                                        "grader": graders[stage]}
-            task = GradingTask.from_course(course, student, stage, graders[stage], extra_args=tuple(extra_args),
-                                           notebook_timeout=notebook_timeout)
-            future = client.submit(grade_task, task, key=f"grade-{stage}-{student}-{uuid.uuid4().hex[:8]}")
-            items[future.key] = (future, student, stage)
-        for batch in as_completed([f for f, _, _ in items.values()]).batches():
-            graded = [_collect(*items[future.key]) for future in batch]
-            for result in record_graded(course, graded):
-                result.status.update(versions[result.student, result.stage])
-                _save_status(course, [result])
-                results.append(result)
-                timed_out = result.status.get("timed_out_cells")
-                log(f"[{len(results)}/{len(todo)}] {result.student} {result.stage}: "
-                    f"{'graded' if result.ok else 'FAILED: ' + result.message}"
-                    f"{'' if sandbox else ' WITHOUT SANDBOX'}"
-                    f"{f'; cells {timed_out} ran out of time' if timed_out else ''} "
-                    f"({result.seconds:.0f} s, {time.perf_counter() - started:.0f} s so far)")
+    versions, items = {}, {}
+    for student, stage in todo:
+        versions[student, stage] = {"submission": submission_hash(course, student, stage),
+                                    "grader": graders[stage]}
+        task = GradingTask.from_course(course, student, stage, graders[stage], extra_args=tuple(extra_args),
+                                       notebook_timeout=notebook_timeout)
+        future = client.submit(grade_task, task, key=f"grade-{stage}-{student}-{uuid.uuid4().hex[:8]}")
+        items[future.key] = (future, student, stage)
+    for batch in as_completed([f for f, _, _ in items.values()]).batches():
+        graded = [_collect(*items[future.key]) for future in batch]
+        for result in record_graded(course, graded):
+            result.status.update(versions[result.student, result.stage])
+            _save_status(course, [result])
+            results.append(result)
+            timed_out = result.status.get("timed_out_cells")
+            log(f"[{len(results)}/{len(todo)}] {result.student} {result.stage}: "
+                f"{'graded' if result.ok else 'FAILED: ' + result.message}"
+                f"{'' if sandbox else ' WITHOUT SANDBOX'}"
+                f"{f'; cells {timed_out} ran out of time' if timed_out else ''} "
+                f"({result.seconds:.0f} s, {time.perf_counter() - started:.0f} s so far)")
     return results
 
 

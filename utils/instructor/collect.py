@@ -35,6 +35,7 @@ was unreadable still gets a gradebook row, a stray file never makes one.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 import tempfile
 import zipfile
@@ -44,7 +45,7 @@ from pathlib import Path
 import nbformat
 
 from .identify import UnreadableNotebook, edited_readonly_cells, identify_stage, read_submission
-from .lms_names import ATTEMPT, CANVAS, MOODLE, parse_file_name, parse_folder_name
+from .lms_names import ATTEMPT, CANVAS, MOODLE, LmsName, parse_file_name, parse_folder_name
 from .paths import Course
 from .roster import STUDENT_ID, Roster, UnknownSubmitter, gradebook_students, import_roster
 
@@ -321,8 +322,18 @@ def collect(submissions, course: Course = Course(), log=print, roster=None) -> C
                 report.edited[(student, stage)] = edited
     report.enrolled = {s for s, _ in report.collected} | unreadable
     _enrol(course, report.enrolled)
+    _keep_unreadable(course, report, unreadable)
     log(report.summary())
     return report
+
+
+def _keep_unreadable(course: Course, report: CollectReport, unreadable: set) -> None:
+    """Remember, for the grade table, which students' files could not be read (their stage is unknown)."""
+    kept = json.loads(course.collect_problems.read_text()) if course.collect_problems.exists() else {}
+    for student in unreadable:
+        kept[student] = [{"file": file, "reason": reason} for who, file, reason in report.problems if who == student]
+    if kept:
+        course.collect_problems.write_text(json.dumps(kept, indent=1, sort_keys=True))
 
 
 def _nothing_to_collect(submissions: Path, report: CollectReport) -> None:

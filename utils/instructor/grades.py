@@ -28,6 +28,7 @@ a stage that was not submitted counts as a final 0.
 from __future__ import annotations
 
 import csv
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -41,6 +42,7 @@ NOT_AUTOGRADED = "submitted, not autograded yet (run make autograde)"
 PENDING = "pending manual grading"
 COULD_NOT = "could not be graded"
 TIMED_OUT = "timed out"
+UNREADABLE = "not submitted, but a file that could not be read was handed in"
 #: Statuses whose score may still change: a total that includes one of them is not final.
 NOT_FINAL = (PENDING, NOT_AUTOGRADED, COULD_NOT, TIMED_OUT)
 
@@ -100,24 +102,29 @@ class ClassGrades:
 
 
 def grading_status(entry: dict | None, pending_points: float = 0.0, submitted: str | None = None,
-                   review_points: float = 0.0, changed_since: bool = False) -> str:
+                   review_points: float = 0.0, changed_since: bool = False, unreadable: list | None = None) -> str:
     """In words, what happened to one notebook.
 
     ``entry`` is its record in ``grading_status.json`` (None when the autograder never saw it);
     ``submitted`` is ``"gradebook"`` when the gradebook holds a graded submission, ``"folder"`` when there
     is only a hand-in in submitted/, None when there is neither; ``pending_points`` are written answers
     no one has graded yet, ``review_points`` hand grades nbgrader marked for review, and ``changed_since``
-    says the hand-in in submitted/ is not the one that was graded.
+    says the hand-in in submitted/ is not the one that was graded; ``unreadable`` lists the student's
+    files collect could not read (``{"file", "reason"}``; which stage they were meant for is unknown).
 
     >>> grading_status({"ok": True, "sandbox": True}, pending_points=2, submitted="gradebook")
     'pending manual grading: 2 points of written answers not graded by hand yet'
     >>> grading_status(None)
     'not submitted'
+    >>> grading_status(None, unreadable=[{"file": "a.ipynb", "reason": "not JSON"}])
+    'not submitted, but a file that could not be read was handed in: a.ipynb (not JSON)'
     """
     if entry and not entry.get("ok"):
         reason = entry.get("message") or "see the autograde log"
         return f"{TIMED_OUT if entry.get('timed_out') else COULD_NOT}: {reason}"
     if not entry and submitted is None:
+        if unreadable:
+            return f"{UNREADABLE}: " + "; ".join(f"{p['file']} ({p['reason']})" for p in unreadable)
         return NOT_SUBMITTED
     if (not entry and submitted == "folder") or changed_since:
         return NOT_AUTOGRADED + (" (handed in again after grading)" if changed_since else "")
@@ -179,6 +186,7 @@ def class_grades(course: Course = Course(), gradebook=None) -> ClassGrades:
     from nbgrader.api import MissingEntry
 
     status = load_status(course)
+    unreadable = (json.loads(course.collect_problems.read_text()) if course.collect_problems.exists() else {})
     known = {a.name for a in gradebook.assignments}
     names = [s for s in stages() if s in known] + sorted(known - set(stages()))
     pending, review = _hand_grading(gradebook)
@@ -200,7 +208,8 @@ def class_grades(course: Course = Course(), gradebook=None) -> ClassGrades:
                            and entry["submission"] != submission_hash(course, student.id, stage))
             key = (student.id, stage)
             waiting = pending.get(key, 0.0) if submitted == "gradebook" else 0.0
-            text = grading_status(entry, waiting, submitted, review.get(key, 0.0), changed)
+            text = grading_status(entry, waiting, submitted, review.get(key, 0.0), changed,
+                                  unreadable.get(student.id))
             row.stages[stage] = StageGrade(score, text, waiting if PENDING in text else 0.0, timestamp)
         result.students.append(row)
     return result

@@ -25,6 +25,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .autograde import GradingResult
 from .paths import Course
 
 
@@ -39,21 +40,18 @@ class GradingTask:
 
     @classmethod
     def from_course(cls, course: Course, student: str, stage: str, grader: str, **options) -> "GradingTask":
-        folder = course.submitted / student / stage
-        files = {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-        return cls(student, stage, files, grader, **options)
+        return cls(student, stage, read_folder(course.submitted / student / stage), grader, **options)
 
 
 @dataclass
-class GradedNotebook:
-    student: str
-    stage: str
-    ok: bool
-    seconds: float
-    message: str = ""
-    status: dict = field(default_factory=dict)
+class GradedNotebook(GradingResult):
     files: dict = field(default_factory=dict)  # path relative to autograded/<student>/<stage> -> bytes
     worker: str = ""
+
+
+def read_folder(folder: Path) -> dict:
+    """Every file below ``folder`` as {relative path: bytes}."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 WORKSPACE_PREFIX = "xai-course-worker-"
@@ -107,8 +105,7 @@ def grade_task(task: GradingTask) -> GradedNotebook:
         path.write_bytes(data)
     try:
         result = grade_in(workspace, task.student, task.stage, task.extra_args, task.notebook_timeout)
-        files = ({str(p.relative_to(graded)): p.read_bytes() for p in sorted(graded.rglob("*")) if p.is_file()}
-                 if result.ok else {})
+        files = read_folder(graded) if result.ok else {}
         return GradedNotebook(task.student, task.stage, result.ok, time.perf_counter() - started, result.message,
                               result.status, files, here)
     finally:

@@ -58,6 +58,11 @@ class Course:
         return self.root / "grades.csv"
 
     @property
+    def collect_problems(self) -> Path:
+        """Files a student handed in that could not be read, by student (written by collect)."""
+        return self.root / "collect_problems.json"
+
+    @property
     def grading_status(self) -> Path:
         return self.root / "grading_status.json"
 
