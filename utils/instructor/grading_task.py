@@ -25,6 +25,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
+
 from .autograde import GradingResult
 from .paths import Course
 
@@ -66,21 +68,11 @@ def worker_workspace() -> Course:
     host = socket.gethostname()
     for old in Path(tempfile.gettempdir()).glob(f"{WORKSPACE_PREFIX}{host}-*"):
         pid = old.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not psutil.pid_exists(int(pid)):
             shutil.rmtree(old, ignore_errors=True)
     root = Path(tempfile.gettempdir()) / f"{WORKSPACE_PREFIX}{host}-{os.getpid()}"
     atexit.register(shutil.rmtree, root, True)
     return Course.scratch(root)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def grade_task(task: GradingTask) -> GradedNotebook:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,7 @@ def stages() -> list[str]:
     return sorted(p.parent.name for p in SOURCE.glob("*/*.ipynb") if p.stem == p.parent.name)
 
 
+@functools.lru_cache(maxsize=1)
 def configured_db_url() -> str:
     """``c.CourseDirectory.db_url`` as nbgrader_config.py sets it (where an instructor points the course at a
     shared database)."""
