@@ -62,7 +62,7 @@ def test_gradcam_plusplus_alpha_is_zero_where_the_denominator_is_zero():
 
     activations = torch.ones(1, 2, 2, 2)
     gradients = torch.tensor([[[[0.0, 1.0], [0.0, 0.0]], [[0.0, 0.0], [0.0, 0.0]]]])
-    weights = gradcam_plusplus_weights(None, activations, gradients, None)
+    weights = gradcam_plusplus_weights(activations, gradients, None)
     assert torch.isfinite(weights).all()
     # one nonzero gradient g = 1 with Σ A = 4: α = 1 / (2 + 4) and w = α · ReLU(1)
     torch.testing.assert_close(weights, torch.tensor([[1 / 6, 0.0]]))

@@ -4,25 +4,19 @@ import numpy as np
 import pytest
 import torch
 
+from utils.hooks import activations_and_gradients, resolve_layer
 from utils.instructor.judge import checker
 
 
-def resolve(model, layer):
-    layer = model.cam_layer_name if layer is None else layer
-    return model.get_submodule(layer) if isinstance(layer, str) else layer
-
-
 def features(model, x, class_idx, layer=None, eval_mode=True, probability=False, keep_hook=False):
+    """A student's A and ∂score/∂A (K, H', W'), with the mistakes students make as options."""
     if eval_mode:
         model.eval()
-    captured = []
-    handle = resolve(model, layer).register_forward_hook(lambda m, i, o: captured.append(o))
-    out = model(x.detach().requires_grad_(True))
-    score = (out.softmax(1) if probability else out)[0, class_idx]
-    g = torch.autograd.grad(score, captured[0])[0][0]
-    if not keep_hook:
-        handle.remove()
-    return captured[0].detach()[0], g
+    module = resolve_layer(model, layer)
+    if keep_hook:
+        module.register_forward_hook(lambda *args: None)
+    A, g = activations_and_gradients(model, x, module, lambda out: (out.softmax(1) if probability else out)[:, class_idx])
+    return A[0], g[0]
 
 
 def finish(raw, relu=True, normalise=True):
@@ -107,13 +101,13 @@ def test_cheating_fails():
         from pytorch_grad_cam import GradCAM
         from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 
-        with GradCAM(model=model.eval(), target_layers=[resolve(model, layer)]) as cam:
+        with GradCAM(model=model.eval(), target_layers=[resolve_layer(model, layer)]) as cam:
             return cam(input_tensor=x, targets=[ClassifierOutputTarget(class_idx)])[0]
 
     def calls_captum(model, x, class_idx, layer=None):
         from captum.attr import LayerGradCam
 
-        attribution = LayerGradCam(model.eval(), resolve(model, layer)).attribute(x, target=class_idx)
+        attribution = LayerGradCam(model.eval(), resolve_layer(model, layer)).attribute(x, target=class_idx)
         return finish(attribution[0].sum(0).detach())
 
     correct = make("gradcam")

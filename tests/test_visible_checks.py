@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from utils import checks
+from utils.hooks import feature_maps_and_gradients
 
 
 # --- stage 01 and 02: the linear model -----------------------------------------------------------
@@ -152,17 +153,6 @@ def test_stage05_mistakes_fail_the_cubic_check(mistake, message):
 
 
 # --- stage 06: the CAM family and SmoothGrad ---------------------------------------------------------
-
-def feature_maps_and_gradients(model, x, class_idx, layer=None):
-    layer = model.get_submodule(layer or model.cam_layer_name)
-    captured = []
-    handle = layer.register_forward_hook(lambda m, i, o: captured.append(o))
-    try:
-        score = model.eval()(x.detach().requires_grad_(True))[0, class_idx]
-        return captured[0].detach()[0], torch.autograd.grad(score, captured[0])[0][0]
-    finally:
-        handle.remove()
-
 
 def make_cam(rule, relu=True, absolute=False, relu_g=True, epsilon=0.0):
     def explain(model, x, class_idx, layer=None):

@@ -10,7 +10,7 @@ import math
 import matplotlib.pyplot as plt
 import torch
 
-from utils.models import evaluating
+from utils.hooks import feature_maps_and_gradients
 
 
 def candidate_layers(model) -> list[str]:
@@ -25,16 +25,8 @@ def candidate_layers(model) -> list[str]:
 
 def maps_and_weights(model, x, class_idx: int, layer: str):
     """(A, w): the layer's output (K, H', W') and Grad-CAM's channel weights (K,)."""
-    module = model.get_submodule(layer)
-    captured = []
-    handle = module.register_forward_hook(lambda _m, _i, output: captured.append(output))
-    try:
-        with evaluating(model):
-            score = model(x.detach().clone().requires_grad_(True))[0, class_idx]
-            gradients = torch.autograd.grad(score, captured[0])[0][0]
-    finally:
-        handle.remove()
-    return captured[0].detach()[0], gradients.mean(dim=(1, 2))
+    activations, gradients = feature_maps_and_gradients(model, x, class_idx, layer)
+    return activations, gradients.mean(dim=(1, 2))
 
 
 def feature_map_figure(activations: torch.Tensor, weights: torch.Tensor, layer: str, max_channels: int = 32):

@@ -8,7 +8,7 @@ parameter gradients) and never modifies ``x``.
 from .baselines import BASELINE_KINDS, make_baseline
 from .cam import cam
 from .completeness import completeness_gap
-from .complexity import METHOD_NAMES, cost_multipliers, count_flops_forward
+from .complexity import METHOD_NAMES, cost_multipliers, count_flops_forward, count_macs_forward
 from .faithfulness import area_under_curve, deletion_curve, insertion_curve
 from .gradcam import gradcam
 from .gradcam_plusplus import gradcam_plusplus
@@ -28,6 +28,7 @@ __all__ = [
     "completeness_gap",
     "cost_multipliers",
     "count_flops_forward",
+    "count_macs_forward",
     "deletion_curve",
     "gradcam",
     "gradcam_plusplus",

@@ -8,30 +8,21 @@ from typing import Callable
 
 import torch
 
+from utils.hooks import activations_and_gradients, resolve_layer
 from utils.models import evaluating
 
-from ._gradients import forward_logits, target_logits
-from ._hooks import capture_output, single_output
+from ._gradients import as_logits, target_logits
 from ._maps import finalise_map, weighted_sum
-from ._validation import check_call, resolve_layer
+from ._validation import check_call
 
-# weights(model, activations, gradients, targets) -> (N, K)
+# weights(activations, gradients, targets) -> (N, K)
 ChannelWeighting = Callable[..., torch.Tensor]
 
 
 def layer_activations_and_gradients(model, x, targets, layer, *, need_gradients: bool = True):
-    """Run the model once; return (A, ∂Σ_n y_n/∂A or None), both (N, K, H', W')."""
-    with capture_output(layer) as outputs:
-        if not need_gradients:
-            with torch.no_grad():
-                target_logits(forward_logits(model, x.detach()), targets)
-            return single_output(outputs, layer).detach(), None
-        inputs = x.detach().requires_grad_(True)  # so that A is in the graph even with frozen weights
-        with torch.enable_grad():
-            scores = target_logits(forward_logits(model, inputs), targets)
-            activations = single_output(outputs, layer)
-            (gradients,) = torch.autograd.grad(scores.sum(), activations)
-    return activations.detach(), gradients
+    """Run the model once; return (A, ∂Σ_n y_n/∂A or None), both (N, K, H', W'), y_n the target logits."""
+    return activations_and_gradients(model, x, layer, lambda out: target_logits(as_logits(out), targets),
+                                     need_gradients=need_gradients)
 
 
 def class_activation_map(
@@ -47,6 +38,6 @@ def class_activation_map(
     with evaluating(model):
         activations, gradients = layer_activations_and_gradients(
             model, x, targets, layer, need_gradients=need_gradients)
-        weights = weighting(model, activations, gradients, targets)
+        weights = weighting(activations, gradients, targets)
     raw = weighted_sum(activations, weights.to(activations.dtype))
     return finalise_map(raw, x.shape[-2:], relu=relu, upsample=upsample, normalise=normalise)

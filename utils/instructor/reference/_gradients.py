@@ -5,25 +5,30 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from utils.hooks import describe
+
 from ._validation import check_target_range
 
 
-def forward_logits(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """The model's logits, shape (N, num_classes).
+def as_logits(out) -> torch.Tensor:
+    """A model's output as logits (N, num_classes).
 
     Some torchvision models (Inception v3 in train mode, GoogLeNet) return a tuple
     whose first element holds the logits.
     """
-    out = model(x)
     if isinstance(out, (tuple, list)):
         out = out[0]
     if not isinstance(out, torch.Tensor) or out.dim() != 2:
-        shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
         raise ValueError(
-            f"the model must return logits of shape (N, num_classes), got {shape}. "
+            f"the model must return logits of shape (N, num_classes), got {describe(out)}. "
             "Wrap it so that forward() returns the class scores."
         )
     return out
+
+
+def forward_logits(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """The model's logits for ``x``, shape (N, num_classes)."""
+    return as_logits(model(x))
 
 
 def target_logits(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:

@@ -81,10 +81,11 @@ def resolve_targets(target: Target, n: int, device=None) -> torch.Tensor:
 
 
 def check_target_range(targets: torch.Tensor, num_classes: int) -> None:
-    bad = [int(t) for t in targets if not 0 <= int(t) < num_classes]
-    if bad:
+    """Every class index in 0..num_classes-1 (one vectorised test: it runs on every batch of a path)."""
+    outside = (targets < 0) | (targets >= num_classes)
+    if outside.any():
         raise ValueError(
-            f"target class {bad[0]} is out of range: the model has {num_classes} classes, "
+            f"target class {int(targets[outside][0])} is out of range: the model has {num_classes} classes, "
             f"so a target must lie in 0..{num_classes - 1}."
         )
 
@@ -125,37 +126,6 @@ def match_baseline(baseline, x: torch.Tensor) -> torch.Tensor:
             f"pass a baseline of shape {tuple(x.shape)}, {tuple(single)} or {(1, *single)}."
         )
     return out.detach().to(device=x.device, dtype=x.dtype)
-
-
-def resolve_layer(model: nn.Module, layer) -> nn.Module:
-    """Return the sub-module ``layer`` (a module of ``model`` or its dotted name)."""
-    if layer is None:
-        name = getattr(model, "cam_layer_name", None)
-        if name is None:
-            raise ValueError(
-                "layer is required for this model: pass the module whose output the map "
-                "should use (e.g. layer=model.layer4) or its dotted name (layer='layer4')."
-            )
-        layer = name
-    if isinstance(layer, str):
-        try:
-            return model.get_submodule(layer)
-        except AttributeError:
-            names = [n for n, _ in model.named_modules() if n][-8:]
-            raise ValueError(
-                f"the model has no layer named {layer!r}. Some of its layers: {names}. "
-                "Use a name from model.named_modules()."
-            ) from None
-    if not isinstance(layer, nn.Module):
-        raise TypeError(
-            f"layer must be a module of the model or its dotted name, got {type(layer).__name__}."
-        )
-    if not any(module is layer for module in model.modules()):
-        raise ValueError(
-            f"the layer {layer.__class__.__name__} is not a module of this model. "
-            "Pass a module taken from this very model (e.g. model.act3), not a copy."
-        )
-    return layer
 
 
 def check_call(model, x, target) -> torch.Tensor:

@@ -31,7 +31,7 @@ def cam(model, x, target, layer=None, *, upsample=False, relu=True, normalise=Tr
     """
     classifier = final_linear(model)
 
-    def classifier_weights(_model, activations, _gradients, targets):
+    def classifier_weights(activations, _gradients, targets):
         if classifier.in_features != activations.shape[1]:
             raise ValueError(
                 f"the layer has {activations.shape[1]} channels but the final linear layer reads "

@@ -7,7 +7,7 @@ import torch
 from ._cam_base import class_activation_map
 
 
-def gradcam_weights(model, activations, gradients, targets) -> torch.Tensor:
+def gradcam_weights(activations, gradients, targets) -> torch.Tensor:
     """α_k = (1/Z) Σ_ij ∂y_c/∂A^k_ij: the spatial mean of the (signed) gradients."""
     return gradients.mean(dim=(2, 3))
 

@@ -7,7 +7,7 @@ import torch
 from ._cam_base import class_activation_map
 
 
-def gradcam_plusplus_weights(model, activations, gradients, targets) -> torch.Tensor:
+def gradcam_plusplus_weights(activations, gradients, targets) -> torch.Tensor:
     """w_k = Σ_ij a^k_ij · ReLU(g^k_ij), with the closed form for an exponential output
 
         a^k_ij = g² / (2 g² + Σ_ab A^k_ab · g³),   g = ∂y_c/∂A^k_ij

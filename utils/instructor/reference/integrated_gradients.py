@@ -76,9 +76,8 @@ def integrated_gradients(
     (by default a size tuned for the device: see ``_batching``).
     """
     targets = check_call(model, x, target)
-    check_steps(steps)
     baseline = match_baseline(baseline, x)
-    alphas, weights = quadrature(steps, rule, dtype=x.dtype, device=x.device)
+    alphas, weights = quadrature(steps, rule, dtype=x.dtype, device=x.device)  # checks steps and rule
     x = x.detach()
     n_examples, n_points = x.shape[0], alphas.shape[0]
     total = n_examples * n_points

@@ -51,7 +51,7 @@ def smoothgrad(
     sums = None
     per_call = auto_batch_size(x[0], n_samples * n)
     for part in batch_slices(n_samples * n, per_call):
-        maps = explain(model, noisy[part], noisy_targets[part].tolist(), **kwargs)
+        maps = explain(model, noisy[part], noisy_targets[part], **kwargs)
         if not isinstance(maps, torch.Tensor):
             raise TypeError(
                 f"explain returned {type(maps).__name__}; SmoothGrad needs a method that returns a tensor of maps."
