@@ -55,7 +55,9 @@ class FunctionSet:
             raise ValueError(f"unknown function name(s) {sorted(unknown)}; the explorer knows {sorted(EXERCISE_OF)}.")
         self.given = {k: v for k, v in functions.items() if v is not None}
 
-    def get(self, name: str):
+    def function_or_captum(self, name: str):
+        """The notebook's function ``name``; else Captum's stand-in where there is one (``label`` then says
+        "(Captum)"); else None."""
         return self.given.get(name) or CAPTUM_FALLBACKS.get(name)
 
     def label(self, method: Method) -> str:
@@ -63,12 +65,12 @@ class FunctionSet:
         return method.name + (" (Captum)" if borrowed else "")
 
     def missing(self, method: Method) -> list[str]:
-        return [n for n in method.needs if self.get(n) is None]
+        return [n for n in method.needs if self.function_or_captum(n) is None]
 
     def explain(self, method: Method, model, x: torch.Tensor, class_idx: int, *, baseline=None, steps=32,
                 samples=8, noise_std=0.1, on_step=lambda: None):
         """The raw result of ``method`` (whatever the notebook's function returns)."""
-        single = self.get(method.single)
+        single = self.function_or_captum(method.single)
         parameters = {name: value for name, value in (("baseline", baseline), ("steps", steps)) if name in method.uses}
         if not method.smoothed:
             return single(model, x, class_idx, **parameters)
@@ -77,4 +79,4 @@ class FunctionSet:
             on_step()
             return single(model, noisy, c, **parameters)
 
-        return self.get("smoothgrad")(inner, model, x, class_idx, n_samples=samples, noise_std=noise_std)
+        return self.function_or_captum("smoothgrad")(inner, model, x, class_idx, n_samples=samples, noise_std=noise_std)
