@@ -17,7 +17,7 @@ from utils.explorer.complexity import measure
 
 
 def main(argv=None) -> None:
-    from utils.instructor.reference import cost_multipliers, count_flops_forward
+    from utils.instructor.reference import cost_multipliers, count_macs_forward
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="ResNet-50", choices=list(ARCHITECTURES))
@@ -26,7 +26,7 @@ def main(argv=None) -> None:
     parser.add_argument("--samples", type=int, default=25)
     args = parser.parse_args(argv)
 
-    macs = count_flops_forward(build(args.model, "meta"), ARCHITECTURES[args.model], args.size, args.size)
+    macs = count_macs_forward(build(args.model, "meta"), ARCHITECTURES[args.model], args.size, args.size)
     costs = cost_multipliers(args.steps, args.samples)
     result = measure(args.model, args.size, args.steps, args.samples)
     device = (torch.cuda.get_device_name() if result["device"] == "cuda" else f"CPU, {os.cpu_count()} cores, "
