@@ -6,6 +6,8 @@ import torch
 
 from utils.instructor.judge import checker
 
+from . import cheats
+
 
 def correct(model, input_tensor, target_class):
     model.eval()
@@ -42,34 +44,11 @@ def predicted_class(model, input_tensor, target_class):
     return correct(model, input_tensor, predicted)
 
 
-def calls_the_answer_key(model, input_tensor, target_class):
-    from utils.instructor.reference import vanilla_gradients
-
-    return vanilla_gradients(model, input_tensor, target_class)
-
-
 def calls_captum(model, input_tensor, target_class):
     from captum.attr import Saliency
 
     model.eval()
     return Saliency(model).attribute(input_tensor, target=target_class, abs=False)
-
-
-def leaves_a_hook(model, input_tensor, target_class):
-    model.register_forward_hook(lambda *args: None)
-    return correct(model, input_tensor, target_class)
-
-
-def mutates_the_model(model, input_tensor, target_class):
-    with torch.no_grad():
-        next(model.parameters()).mul_(1.0001)
-    return correct(model, input_tensor, target_class)
-
-
-def mutates_the_input(model, input_tensor, target_class):
-    result = correct(model, input_tensor, target_class)
-    input_tensor.mul_(0)
-    return result
 
 
 CHECKS = [checker("test_vanilla_gradients_hidden_imagenet"), checker("test_vanilla_gradients_hidden_mnist")]
@@ -83,8 +62,9 @@ def test_correct_solutions_pass(check, solution):
 
 @pytest.mark.parametrize("mistake, message", [
     (absolute_values, "differs"), (softmax_probability, "differs"), (predicted_class, "differs"),
-    (calls_the_answer_key, "answer key"), (calls_captum, "Captum"), (leaves_a_hook, "hook"),
-    (mutates_the_model, "changed the model"), (mutates_the_input, "modified its input"),
+    (cheats.calls_the_answer_key("vanilla_gradients"), "answer key"), (calls_captum, "Captum"),
+    (cheats.leaves_a_hook(correct), "hook"), (cheats.mutates_the_model(correct), "changed the model"),
+    (cheats.mutates_the_input(correct), "modified its input"),
 ])
 @pytest.mark.parametrize("check", CHECKS)
 def test_mistakes_fail(check, mistake, message):
@@ -98,12 +78,9 @@ def test_forgetting_eval_fails_on_the_imagenet_model():
 
 
 def test_a_stub_fails():
-    def stub(model, input_tensor, target_class):
-        raise NotImplementedError()
-
     for check in CHECKS:
         with pytest.raises(AssertionError, match="not implemented"):
-            check(stub)
+            check(cheats.stub)
 
 
 def test_replaced_comparison_functions_cannot_make_a_wrong_answer_pass(monkeypatch):

@@ -6,6 +6,8 @@ import torch
 
 from utils.instructor.judge import checker
 
+from . import cheats
+
 
 def gradient(model, input_tensor, target_class, eval_mode=True, probability=False):
     if eval_mode:
@@ -46,27 +48,10 @@ def gradient_alone(model, input_tensor, target_class):
     return gradient(model, input_tensor, target_class)
 
 
-def calls_the_answer_key(model, input_tensor, target_class):
-    from utils.instructor.reference import gradient_x_input
-
-    return gradient_x_input(model, input_tensor, target_class)
-
-
 def calls_captum(model, input_tensor, target_class):
     from captum.attr import InputXGradient
 
     return InputXGradient(model.eval()).attribute(input_tensor.clone().requires_grad_(), target=target_class)
-
-
-def leaves_a_hook(model, input_tensor, target_class):
-    model.register_forward_hook(lambda *args: None)
-    return correct(model, input_tensor, target_class)
-
-
-def mutates_the_input(model, input_tensor, target_class):
-    result = correct(model, input_tensor, target_class)
-    input_tensor.mul_(0.5)
-    return result
 
 
 CHECKS = [checker("test_gradient_x_input_hidden_imagenet"), checker("test_gradient_x_input_hidden_mnist")]
@@ -80,8 +65,9 @@ def test_correct_solutions_pass(check, solution):
 
 @pytest.mark.parametrize("mistake, message", [
     (absolute_values, "differs"), (softmax_probability, "differs"), (predicted_class, "differs"),
-    (gradient_alone, "differs"), (calls_the_answer_key, "answer key"), (calls_captum, "Captum"),
-    (leaves_a_hook, "hook"), (mutates_the_input, "modified its input"),
+    (gradient_alone, "differs"), (cheats.calls_the_answer_key("gradient_x_input"), "answer key"),
+    (calls_captum, "Captum"), (cheats.leaves_a_hook(correct), "hook"),
+    (cheats.mutates_the_model(correct), "changed the model"), (cheats.mutates_the_input(correct), "modified its input"),
 ])
 @pytest.mark.parametrize("check", CHECKS)
 def test_mistakes_fail(check, mistake, message):
@@ -95,9 +81,6 @@ def test_forgetting_eval_fails_on_the_imagenet_model():
 
 
 def test_a_stub_fails():
-    def stub(model, input_tensor, target_class):
-        raise NotImplementedError()
-
     for check in CHECKS:
         with pytest.raises(AssertionError, match="not implemented"):
-            check(stub)
+            check(cheats.stub)

@@ -6,6 +6,8 @@ import torch
 
 from utils.instructor.judge import checker
 
+from . import cheats
+
 
 def interpolate_path(input_tensor, baseline, steps):
     alphas = torch.linspace(0, 1, steps + 1).view(-1, 1, 1, 1)
@@ -121,20 +123,11 @@ def test_train_mode_fails_on_the_imagenet_model():
 
 
 def test_cheating_fails():
-    def calls_the_answer_key(model, input_tensor, target_class, baseline=None, steps=50):
-        from utils.instructor.reference import integrated_gradients
-
-        return integrated_gradients(model, input_tensor, target_class, baseline=baseline, steps=steps)
-
     def calls_captum(model, input_tensor, target_class, baseline=None, steps=50):
         from captum.attr import IntegratedGradients
 
         return IntegratedGradients(model.eval()).attribute(input_tensor, baselines=baseline, target=target_class,
                                                            n_steps=steps + 1, method="riemann_trapezoid")
-
-    def leaves_a_hook(model, input_tensor, target_class, baseline=None, steps=50):
-        model.register_forward_hook(lambda *args: None)
-        return make_ig()(model, input_tensor, target_class, baseline, steps)
 
     def mutates_the_baseline(model, input_tensor, target_class, baseline=None, steps=50):
         result = make_ig()(model, input_tensor, target_class, baseline, steps)
@@ -142,8 +135,11 @@ def test_cheating_fails():
             baseline.zero_()
         return result
 
-    for function, message in ((calls_the_answer_key, "answer key"), (calls_captum, "Captum"),
-                              (leaves_a_hook, "hook"), (mutates_the_baseline, "modified its input")):
+    for function, message in ((cheats.calls_the_answer_key("integrated_gradients"), "answer key"),
+                              (calls_captum, "Captum"), (cheats.leaves_a_hook(make_ig()), "hook"),
+                              (cheats.mutates_the_model(make_ig()), "changed the model"),
+                              (cheats.mutates_the_input(make_ig()), "modified its input"),
+                              (mutates_the_baseline, "modified its input")):
         with pytest.raises(AssertionError, match=message):
             checker("test_integrated_gradients_hidden_mnist")(function)
 
@@ -159,9 +155,6 @@ def test_typical_gap_mistakes_fail(mistake):
 
 
 def test_stubs_fail():
-    def stub(*args, **kwargs):
-        raise NotImplementedError()
-
     for check in (checker("test_interpolate_path_hidden"), *IG_CHECKS, checker("test_completeness_gap_hidden")):
         with pytest.raises(AssertionError, match="not implemented"):
-            check(stub)
+            check(cheats.stub)

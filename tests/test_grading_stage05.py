@@ -7,6 +7,8 @@ from captum.attr import IntegratedGradients
 
 from utils.instructor.judge import checker
 
+from . import cheats
+
 
 def make(n_steps=lambda s: s + 1, method="riemann_trapezoid", rescale=True, use_baseline=True, eval_mode=True,
          predicted=False, output="tensor", layout=None):
@@ -49,23 +51,6 @@ def calls_the_answer_key(model, input_tensor, target_class, baseline=None, steps
 
     IntegratedGradients(model).attribute(input_tensor, target=target_class, n_steps=2)  # Captum is used, but...
     return integrated_gradients(model, input_tensor, target_class, baseline=baseline, steps=steps)
-
-
-def leaves_a_hook(model, input_tensor, target_class, baseline=None, steps=50):
-    model.register_forward_hook(lambda *args: None)
-    return make()(model, input_tensor, target_class, baseline, steps)
-
-
-def mutates_the_model(model, input_tensor, target_class, baseline=None, steps=50):
-    with torch.no_grad():
-        next(model.parameters()).mul_(1.0001)
-    return make()(model, input_tensor, target_class, baseline, steps)
-
-
-def mutates_the_input(model, input_tensor, target_class, baseline=None, steps=50):
-    result = make()(model, input_tensor, target_class, baseline, steps).detach().clone()
-    input_tensor.mul_(0)
-    return result
 
 
 CHECKS = [checker("test_captum_integrated_gradients_hidden_mnist"), checker("test_captum_integrated_gradients_hidden_defaults"),
@@ -120,8 +105,9 @@ def test_calling_the_answer_key_fails_even_with_captum(check):
         check(calls_the_answer_key)
 
 
-@pytest.mark.parametrize("cheat, message", [(leaves_a_hook, "hook"), (mutates_the_model, "changed the model"),
-                                            (mutates_the_input, "modified its input")])
+@pytest.mark.parametrize("cheat, message", [(cheats.leaves_a_hook(make()), "hook"),
+                                            (cheats.mutates_the_model(make()), "changed the model"),
+                                            (cheats.mutates_the_input(make()), "modified its input")])
 def test_hooks_and_mutation_fail(cheat, message):
     with pytest.raises(AssertionError, match=message):
         checker("test_captum_integrated_gradients_hidden_mnist")(cheat)
@@ -136,9 +122,6 @@ def test_replaced_comparison_functions_cannot_make_a_wrong_answer_pass(monkeypat
 
 
 def test_a_stub_fails():
-    def stub(model, input_tensor, target_class, baseline=None, steps=50):
-        raise NotImplementedError()
-
     for check in CHECKS:
         with pytest.raises(AssertionError, match="not implemented"):
-            check(stub)
+            check(cheats.stub)

@@ -7,6 +7,8 @@ import torch
 from utils.hooks import activations_and_gradients, resolve_layer
 from utils.instructor.judge import checker
 
+from . import cheats
+
 
 def features(model, x, class_idx, layer=None, eval_mode=True, probability=False, keep_hook=False):
     """A student's A and ∂score/∂A (K, H', W'), with the mistakes students make as options."""
@@ -92,11 +94,6 @@ def test_train_mode_fails_on_the_imagenet_model():
 
 
 def test_cheating_fails():
-    def calls_the_answer_key(model, x, class_idx, layer=None):
-        from utils.instructor.reference import gradcam
-
-        return gradcam(model, x, class_idx, layer=layer)[0]
-
     def calls_pytorch_grad_cam(model, x, class_idx, layer=None):
         from pytorch_grad_cam import GradCAM
         from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
@@ -111,21 +108,11 @@ def test_cheating_fails():
         return finish(attribution[0].sum(0).detach())
 
     correct = make("gradcam")
-
-    def mutates_input(model, x, class_idx, layer=None):
-        result = correct(model, x, class_idx, layer)
-        x.mul_(0.5)
-        return result
-
-    def mutates_model(model, x, class_idx, layer=None):
-        result = correct(model, x, class_idx, layer)
-        with torch.no_grad():
-            model.fc.bias.add_(1.0)
-        return result
-
-    for cheat, message in ((calls_the_answer_key, "answer key"), (calls_pytorch_grad_cam, "pytorch-grad-cam"),
-                           (calls_captum, "Captum"), (make("gradcam", keep_hook=True), "hook"),
-                           (mutates_input, "modified its input"), (mutates_model, "changed the model")):
+    for cheat, message in ((cheats.calls_the_answer_key("gradcam", pick=lambda maps: maps[0]), "answer key"),
+                           (calls_pytorch_grad_cam, "pytorch-grad-cam"), (calls_captum, "Captum"),
+                           (make("gradcam", keep_hook=True), "hook"), (cheats.leaves_a_hook(correct), "hook"),
+                           (cheats.mutates_the_input(correct), "modified its input"),
+                           (cheats.mutates_the_model(correct), "changed the model")):
         with pytest.raises(AssertionError, match=message):
             checker("test_compute_gradcam_hidden_mnist")(cheat)
 
@@ -184,12 +171,9 @@ def test_smoothgrad_mistakes_that_every_check_catches():
 
 
 def test_stubs_fail():
-    def stub(*args, **kwargs):
-        raise NotImplementedError()
-
     for check in CAM + GRADCAM + PLUSPLUS + SMOOTHGRAD:
         with pytest.raises(AssertionError, match="not implemented"):
-            check(stub)
+            check(cheats.stub)
 
 
 def test_a_smoothgrad_that_mutates_its_input_cannot_poison_the_cached_digits():

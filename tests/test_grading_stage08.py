@@ -8,6 +8,8 @@ import torch
 
 from utils.instructor.judge import checker
 
+from . import cheats
+
 # ---- solutions written the way a student might (not the answer key's way) ----------------
 
 
@@ -104,10 +106,6 @@ def area(curve):
     values = np.asarray(torch.as_tensor(curve).detach() if isinstance(curve, torch.Tensor) else curve,
                         dtype=np.float64).ravel()
     return float(np.sum((values[1:] + values[:-1]) / 2) / (len(values) - 1))
-
-
-def stub(*args, **kwargs):
-    raise NotImplementedError()
 
 
 RANDOMIZE = [checker("test_randomize_layers_form"), checker("test_randomize_layers_hidden")]
@@ -236,7 +234,7 @@ def test_wrong_areas_fail():
                          ids=["randomize_layers", "rank_correlation", "model_randomization_test", "deletion_curve",
                               "insertion_curve", "area_under_curve"])
 def test_stubs_fail(checks):
-    fails_with(checks, stub, "not implemented")
+    fails_with(checks, cheats.stub, "not implemented")
 
 
 def test_the_answer_key_is_refused():
