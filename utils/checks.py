@@ -79,6 +79,16 @@ def as_float_tensor(value, expected_shape, name: str = "your function") -> torch
     return tensor.reshape(expected_shape).to(torch.float64)
 
 
+def shaped_like(value, like: torch.Tensor, name: str = "your function") -> torch.Tensor:
+    """A student's result as a tensor of ``like``'s shape, dtype and device (for figures and further use).
+
+    Accepts what :func:`as_float_tensor` accepts (NumPy or torch, with or without
+    the leading batch dimension of 1); anything else is an ``AssertionError`` that
+    says what was returned.
+    """
+    return as_float_tensor(value, like.shape, name).to(dtype=like.dtype, device=like.device)
+
+
 def check_attribution(value, expected_shape, name: str = "your function") -> torch.Tensor:
     """Form and sanity of a map: right shape, finite, not all zeros. Returns it as float64."""
     tensor = as_float_tensor(value, expected_shape, name)
