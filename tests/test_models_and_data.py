@@ -7,6 +7,7 @@ import torch
 
 from utils import data as D
 from utils import models as M
+from utils.plotting import to_display
 
 
 def test_imagenet_model_loads_offline_and_recognises_the_photos(imagenet_model, photos):
@@ -42,7 +43,7 @@ def test_photos_are_prepared_for_the_model(photos):
     for p in photos:
         assert p.tensor.shape == (3, 224, 224) and p.tensor.dtype == torch.float32
         assert -1.0 <= p.tensor.min() < -0.5 and 0.5 < p.tensor.max() <= 1.0
-    shown = D.to_display(photos[0].tensor)
+    shown = to_display(photos[0].tensor)
     assert shown.shape == (224, 224, 3) and 0 <= shown.min() and shown.max() <= 1
 
 
@@ -89,3 +90,15 @@ def test_load_pretrained_fails_clearly_offline(monkeypatch):
         M.load_pretrained("resnet18")
     with pytest.raises(ValueError, match="unknown model"):
         M.load_pretrained("no_such_network_xyz")
+
+
+def test_the_photo_label_writer_reproduces_the_shipped_file(tmp_path):
+    from utils.photo_labels import write_photo_labels
+
+    shipped = json.loads((M.DATA_DIR / "photo_labels.json").read_text())
+    written = write_photo_labels(tmp_path / "photo_labels.json")
+    assert json.loads((tmp_path / "photo_labels.json").read_text()) == written
+    assert {n: (v["label"], v["label_name"]) for n, v in written.items()} == \
+        {n: (v["label"], v["label_name"]) for n, v in shipped.items()}
+    for name, info in written.items():
+        assert abs(info["probability"] - shipped[name]["probability"]) < 2e-3, name

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -71,19 +70,11 @@ def prepare_photo(image: np.ndarray, size: int = IMAGENET_SIZE) -> torch.Tensor:
     return (resized[0] / 127.5 - 1.0).clamp(-1.0, 1.0)
 
 
-def to_display(tensor: torch.Tensor) -> np.ndarray:
-    """(3, H, W) in [-1, 1] → (H, W, 3) in [0, 1] for ``plt.imshow``."""
-    t = torch.as_tensor(tensor).detach().cpu().float()
-    if t.dim() == 4:
-        t = t[0]
-    return ((t.permute(1, 2, 0) + 1) / 2).clamp(0, 1).numpy()
-
-
 @lru_cache(maxsize=1)
 def _photo_labels() -> dict:
     if not PHOTO_LABELS_FILE.exists():
         raise FileNotFoundError(
-            f"{PHOTO_LABELS_FILE} is missing; recreate it with `python -m utils.data`."
+            f"{PHOTO_LABELS_FILE} is missing; recreate it with `python -m utils.photo_labels`."
         )
     return json.loads(PHOTO_LABELS_FILE.read_text())
 
@@ -132,27 +123,3 @@ def load_mnist(test_per_class: int = 100, seed: int = 0) -> MnistSplit:
         return x, torch.from_numpy(labels[idx].astype(np.int64))
 
     return MnistSplit(*to_tensor(train_idx), *to_tensor(test_idx))
-
-
-def write_photo_labels(path: Path = PHOTO_LABELS_FILE) -> dict:
-    """Run the ImageNet model on every photo and record its top-1 class."""
-    from .models import imagenet_class_names, load_imagenet_model
-
-    model = load_imagenet_model()
-    names = imagenet_class_names()
-    batch = torch.stack([prepare_photo(raw_photo(n)) for n in PHOTO_SOURCES])
-    with torch.no_grad():
-        probs = model(batch).softmax(dim=1)
-    top_p, top_c = probs.max(dim=1)
-    labels = {
-        n: {"label": int(c), "label_name": names[int(c)], "probability": round(float(p), 4)}
-        for n, c, p in zip(PHOTO_SOURCES, top_c, top_p)
-    }
-    path.write_text(json.dumps(labels, indent=2) + "\n")
-    _photo_labels.cache_clear()
-    return labels
-
-
-if __name__ == "__main__":
-    for name, info in write_photo_labels().items():
-        print(f"{name:12s} {info['label']:4d} {info['label_name']:24s} p={info['probability']:.3f}")

@@ -10,8 +10,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from .data import to_display
-
 
 def to_numpy_map(attribution, reduce: str = "sum") -> np.ndarray:
     """A 2-D array from an attribution of shape (H, W), (C, H, W) or (1, C, H, W).
@@ -35,6 +33,14 @@ def to_numpy_map(attribution, reduce: str = "sum") -> np.ndarray:
     if a.dim() != 2:
         raise ValueError(f"cannot draw an attribution of shape {tuple(a.shape)}; expected (H, W) or (C, H, W).")
     return a.numpy()
+
+
+def to_display(tensor: torch.Tensor) -> np.ndarray:
+    """(3, H, W) in [-1, 1] → (H, W, 3) in [0, 1] for ``plt.imshow``."""
+    t = torch.as_tensor(tensor).detach().cpu().float()
+    if t.dim() == 4:
+        t = t[0]
+    return ((t.permute(1, 2, 0) + 1) / 2).clamp(0, 1).numpy()
 
 
 def image_for_display(image) -> np.ndarray:
