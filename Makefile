@@ -27,7 +27,7 @@ lab: $(STAMP)
 
 ## test: run the whole test suite (unit tests, grading round trips, and nbval on every solution notebook)
 test: $(STAMP)
-	$(BIN)/python -m pytest tests solutions --nbval-lax --nbval-cell-timeout=120
+	$(BIN)/python -m pytest tests solutions --nbval-lax --nbval-cell-timeout=120 --durations=25
 
 ## bench: time the reference IG against Captum and the seeds' loops (prints figures)
 bench: $(STAMP)
