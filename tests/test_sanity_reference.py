@@ -71,16 +71,17 @@ def test_cascade_curve_equals_quantus_mprt(kind, tiny_model, mnist):
         model = unseen_net()
         x = torch.rand(3, 3, 16, 16, generator=torch.Generator().manual_seed(2))
         y = torch.tensor([0, 3, 4])
-    metric = quantus.MPRT(layer_order="top_down", seed=41, abs=True, normalise=True, disable_warnings=True)
-    scores = metric(model=model, x_batch=x.numpy(), y_batch=y.numpy(), a_batch=None, explain_func=quantus_explain,
-                    device="cpu")
-    quantus_curves = np.stack([scores[name] for name in list(scores)[1:]], axis=1)  # (examples, layers), top first
     layers = list(range(1, len(parameterised_layers(model)) + 1))
     for i in range(len(x)):
+        # one example at a time on both sides: convolution kernels chosen for a batch of 3 and for a batch of 1 give
+        # float32 gradients that differ (on this batch-norm net by 0.3 % on some CPUs), which moves the ranks
+        metric = quantus.MPRT(layer_order="top_down", seed=41, abs=True, normalise=True, disable_warnings=True)
+        scores = metric(model=model, x_batch=x[i:i + 1].numpy(), y_batch=y[i:i + 1].numpy(), a_batch=None,
+                        explain_func=quantus_explain, device="cpu")
+        quantus_curve = np.array([scores[name][0] for name in list(scores)[1:]])  # (layers,), top first
         ours = model_randomization_test(gradient_explain, model, x[i:i + 1], int(y[i]), layers, seed=42)
-        # Quantus explains the three inputs as one batch, we one at a time: float32 gradients that differ in their
-        # last bits can swap the ranks of two nearly equal entries (measured up to 1e-5)
-        np.testing.assert_allclose(ours.numpy(), quantus_curves[i], atol=1e-4)
+        # float32 gradients of one example, computed alike: only rank swaps of near-ties remain (measured up to 1e-5)
+        np.testing.assert_allclose(ours.numpy(), quantus_curve, atol=1e-4)
 
 
 def test_parameterised_layers_of_the_course_models(tiny_model, imagenet_model):
