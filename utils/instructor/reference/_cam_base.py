@@ -19,12 +19,6 @@ from ._validation import check_call
 ChannelWeighting = Callable[..., torch.Tensor]
 
 
-def layer_activations_and_gradients(model, x, targets, layer, *, need_gradients: bool = True):
-    """Run the model once; return (A, ∂Σ_n y_n/∂A or None), both (N, K, H', W'), y_n the target logits."""
-    return activations_and_gradients(model, x, layer, lambda out: target_logits(as_logits(out), targets),
-                                     need_gradients=need_gradients)
-
-
 def class_activation_map(
     model, x, target, layer, weighting: ChannelWeighting, *, need_gradients: bool = True,
     upsample: bool = False, relu: bool = True, normalise: bool = True,
@@ -36,8 +30,9 @@ def class_activation_map(
     targets = check_call(model, x, target)
     layer = resolve_layer(model, layer)
     with evaluating(model):
-        activations, gradients = layer_activations_and_gradients(
-            model, x, targets, layer, need_gradients=need_gradients)
+        # A and ∂Σ_n y_n/∂A, both (N, K, H', W'), with y_n the logit of example n's target
+        activations, gradients = activations_and_gradients(
+            model, x, layer, lambda out: target_logits(as_logits(out), targets), need_gradients=need_gradients)
         weights = weighting(activations, gradients, targets)
     raw = weighted_sum(activations, weights.to(activations.dtype))
     return finalise_map(raw, x.shape[-2:], relu=relu, upsample=upsample, normalise=normalise)
