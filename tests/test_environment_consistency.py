@@ -51,3 +51,11 @@ def test_students_install_no_grading_or_test_tools():
     for tool in ("nbgrader", "nbval", "pytest", "grad-cam", "playwright", "psutil", "quantus"):
         assert tool not in student, f"{tool} is in the students' dependencies"
     assert {"torch", "captum", "jupyterlab", "ipywidgets"} <= set(student)
+
+
+def test_environment_yml_offers_the_cpu_only_pytorch_and_says_how():
+    """A student without a GPU can switch conda's pip to PyTorch's CPU-only wheels by uncommenting one line."""
+    text = (ROOT / "environment.yml").read_text()
+    assert re.search(r"^\s+# - --extra-index-url https://download\.pytorch\.org/whl/cpu$", text, re.M)
+    assert "uncomment the --extra-index-url line" in text
+    assert "tests" not in text and "make install" not in text, "the students' environment file mentions instructor tools"

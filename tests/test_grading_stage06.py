@@ -170,6 +170,40 @@ def test_smoothgrad_mistakes_that_every_check_catches():
                 check(mistake)
 
 
+def smoothgrad_one_draw_reused(explain, model, x, class_idx, n_samples=25, noise_std=0.1):
+    eps = noise_std * torch.randn_like(x)  # drawn once, before the loop: every sample sees the same noise
+    return torch.stack([torch.as_tensor(explain(model, x + eps, class_idx)) for _ in range(n_samples)]).mean(0)
+
+
+def smoothgrad_reseeded_each_sample(explain, model, x, class_idx, n_samples=25, noise_std=0.1):
+    maps = []
+    for _ in range(n_samples):
+        torch.manual_seed(0)  # the same seed before every draw: the same noise every time
+        maps.append(torch.as_tensor(explain(model, x + noise_std * torch.randn_like(x), class_idx)))
+    return torch.stack(maps).mean(0)
+
+
+@pytest.mark.parametrize("check", SMOOTHGRAD + [checker("test_smoothgrad_form")])
+@pytest.mark.parametrize("mistake", [smoothgrad_one_draw_reused, smoothgrad_reseeded_each_sample],
+                         ids=["one draw reused", "re-seeded per sample"])
+def test_smoothgrad_with_the_same_noise_for_every_sample_fails(check, mistake):
+    """SmoothGrad averages over independent draws; the noise's spread and mean alone look right here."""
+    with pytest.raises(AssertionError, match="two samples got the same noise"):
+        check(mistake)
+
+
+def test_a_seeded_smoothgrad_that_draws_fresh_noise_per_sample_passes():
+    """Seeding once, before the loop, is a student's own style, not a mistake."""
+    def smoothgrad(explain, model, x, class_idx, n_samples=25, noise_std=0.1):
+        generator = torch.Generator().manual_seed(1234)
+        maps = [torch.as_tensor(explain(model, x + noise_std * torch.randn(x.shape, generator=generator), class_idx))
+                for _ in range(n_samples)]
+        return torch.stack(maps).mean(0)
+
+    for check in SMOOTHGRAD + [checker("test_smoothgrad_form")]:
+        check(smoothgrad)
+
+
 def test_stubs_fail():
     for check in CAM + GRADCAM + PLUSPLUS + SMOOTHGRAD:
         with pytest.raises(AssertionError, match="not implemented"):

@@ -119,6 +119,36 @@ def test_an_ig_without_batch_size_is_told_to_add_it():
         checks.check_ig_batches(no_batches)
 
 
+# --- stage 04: the blur baseline, by what it must be ---------------------------------------------------
+
+@pytest.fixture(scope="module")
+def chelsea():
+    from utils.data import load_photo
+
+    return load_photo("chelsea").tensor[None]
+
+
+@pytest.mark.parametrize("kernel, sigma", [(31, 10.0), (21, 5.0), (61, 20.0)])
+def test_the_blur_check_passes_heavy_gaussian_blurs(chelsea, kernel, sigma):
+    from torchvision.transforms.functional import gaussian_blur
+
+    checks.check_blur_baseline(gaussian_blur(chelsea, [kernel, kernel], [sigma, sigma]), chelsea)
+    checks.check_blur_baseline(gaussian_blur(chelsea, [kernel, kernel], [sigma, sigma])[0].numpy(), chelsea)
+
+
+@pytest.mark.parametrize("blur, message", [
+    (lambda x: __import__("torchvision").transforms.functional.gaussian_blur(x, [5, 5], [10.0, 10.0]),
+     "keeps .* fine detail.* a kernel wide enough"),
+    (lambda x: x.clone(), "keeps 100% of the photo's fine detail"),
+    (lambda x: x.mean(dim=(2, 3), keepdim=True).expand_as(x), "no longer shows where things are"),
+    (lambda x: (x + 1) / 2, "changes the photo's mean colour"),
+    (lambda x: 2 * x, "leaves the model's input range"),
+], ids=["5x5 kernel", "no blur", "mean colour", "rescaled to [0, 1]", "out of range"])
+def test_blur_mistakes_fail_the_visible_check(chelsea, blur, message):
+    with pytest.raises(AssertionError, match=message):
+        checks.check_blur_baseline(blur(chelsea), chelsea)
+
+
 # --- stage 05: Captum configured as the trapezoid ---------------------------------------------------
 
 def make_captum_ig(method="riemann_trapezoid", points=lambda s: s + 1, factor=True, use_baseline=True):
@@ -334,3 +364,33 @@ def test_hidden_messages_name_the_likely_cause():
     with pytest.raises(AssertionError, match="times 1.5: the pattern is right and the scale is not"):
         checker("test_integrated_gradients_hidden_default_baseline")(
             lambda *args, **kwargs: 1.5 * make_ig()(*args, **kwargs))
+
+
+@pytest.mark.parametrize("grade_id, mistake, message", [
+    ("test_vanilla_gradients_hidden_mnist", make_gradient(probability=True), "gradient of the softmax probability"),
+    ("test_gradient_x_input_hidden_imagenet", make_gradient(probability=True, times_input=True),
+     "gradient of the softmax probability"),
+    ("test_integrated_gradients_hidden_mnist", make_ig(rule="left"), "matches a left Riemann sum"),
+    ("test_integrated_gradients_hidden_mnist", make_ig(rule="mean"), "plain mean of the gradients at the S \\+ 1"),
+    ("test_integrated_gradients_hidden_mnist", make_ig(use_baseline=False), "`baseline` argument was ignored"),
+    ("test_captum_integrated_gradients_hidden_mnist", make_captum_ig(use_baseline=False),
+     "`baseline` argument was ignored"),
+    ("test_compute_cam_hidden_imagenet", make_cam("cam", relu=False), "expected map without the ReLU"),
+], ids=["vanilla of the probability", "gradient x input of the probability", "IG left Riemann", "IG plain mean",
+        "IG baseline ignored", "Captum IG baseline ignored", "CAM without ReLU"])
+def test_hidden_messages_name_the_classic_mistake(grade_id, mistake, message):
+    """The judge compares a wrong answer with the answer key's version of each likely mistake."""
+    from utils.instructor.judge import checker
+
+    with pytest.raises(AssertionError, match=message):
+        checker(grade_id)(mistake)
+
+
+def test_every_mistake_a_hidden_test_lists_is_defined():
+    from utils.instructor.judge.mistakes import MISTAKES
+    from utils.recording._cases import REGISTRY, load_all_stages
+
+    load_all_stages()
+    listed = {name for test in REGISTRY.values() for name in test.mistakes}
+    assert listed and listed <= set(MISTAKES), sorted(listed - set(MISTAKES))
+    assert set(MISTAKES) <= listed, f"mistakes no hidden test uses: {sorted(set(MISTAKES) - listed)}"

@@ -415,6 +415,65 @@ def check_ig_batches(function, name: str = "integrated_gradients", steps: int = 
                                  "gradients, weighted by their position k in the whole path, to one running total.")
 
 
+# --- a blur baseline: what makes a blur heavy, whatever the kernel ----------------------------------
+
+#: A heavy blur removes more than this share of the photo's total variation (σ = 10 px removes 74-87 %
+#: on the course's photos, a 5 x 5 kernel only 30-52 %) ...
+BLUR_MAX_DETAIL = 0.45
+#: ... and keeps the layout: the 7 x 7 block means, centred per channel, correlate at least this much
+#: with the photo's (σ = 10 px: 0.92-1.00; σ = 30 px: 0.60-0.94; one mean colour everywhere: 0).
+BLUR_MIN_LAYOUT = 0.8
+#: ... and each channel's mean (zero padding pulls the borders towards 0 and moves it by up to 0.07).
+BLUR_MAX_MEAN_SHIFT = 0.03
+
+
+def total_variation(x: torch.Tensor) -> float:
+    """TV(x) = mean |x[i+1, j] − x[i, j]| + mean |x[i, j+1] − x[i, j]|: the fine detail of an image."""
+    return ((x[..., 1:, :] - x[..., :-1, :]).abs().mean() + (x[..., :, 1:] - x[..., :, :-1]).abs().mean()).item()
+
+
+def layout_correlation(a: torch.Tensor, b: torch.Tensor, blocks: int = 7) -> float:
+    """Correlation of the ``blocks`` x ``blocks`` block means of two images, each channel centred."""
+    def layout(x):
+        means = torch.nn.functional.adaptive_avg_pool2d(x.reshape(-1, *x.shape[-3:]).double(), blocks)
+        return (means - means.mean(dim=(-2, -1), keepdim=True)).reshape(-1)
+
+    a, b = layout(a), layout(b)
+    return (a @ b / (a.norm() * b.norm()).clamp_min(1e-12)).item()
+
+
+def check_blur_baseline(value, x: torch.Tensor, name: str = "make_baseline(x, 'blur')",
+                        value_range=(-1.0, 1.0)) -> torch.Tensor:
+    """A heavy blur of ``x``: the same shape and range, the same mean colour per channel, most of the
+    fine detail gone (:data:`BLUR_MAX_DETAIL`), the coarse layout kept (:data:`BLUR_MIN_LAYOUT`).
+
+    Any blur with those properties passes (a Gaussian of σ from about 5 to 20 pixels with reflect
+    padding, a wide box filter); the exact kernel is yours to choose.
+    """
+    x = torch.as_tensor(x).detach().to(torch.float64)
+    blurred = as_float_tensor(value, tuple(x.shape), name)
+    lo, hi = value_range
+    if not torch.isfinite(blurred).all() or blurred.min() < lo - 1e-6 or blurred.max() > hi + 1e-6:
+        raise AssertionError(f"{name} leaves the model's input range [{lo:g}, {hi:g}] (or holds NaN): a blur only "
+                             "averages neighbouring pixels, so it stays in the photo's range.")
+    shift = (blurred.mean(dim=(-2, -1)) - x.mean(dim=(-2, -1))).abs().max().item()
+    if shift > BLUR_MAX_MEAN_SHIFT:
+        raise AssertionError(f"{name} changes the photo's mean colour by {shift:.3f} (at most {BLUR_MAX_MEAN_SHIFT} is "
+                             "accepted): a blur keeps the colours. Pad by reflecting the border (torchvision's "
+                             "gaussian_blur does), not with zeros, which pull the edges towards grey.")
+    detail = total_variation(blurred) / max(total_variation(x), 1e-12)
+    if detail > BLUR_MAX_DETAIL:
+        raise AssertionError(f"{name} keeps {detail:.0%} of the photo's fine detail (total variation); a baseline "
+                             f"blur must remove most of it (keep at most {BLUR_MAX_DETAIL:.0%}). Blur more: a larger "
+                             "sigma, and a kernel wide enough for it (about 3 sigma on each side).")
+    layout = layout_correlation(blurred, x)
+    if layout < BLUR_MIN_LAYOUT:
+        raise AssertionError(f"{name} no longer shows where things are in the photo (the correlation of its 7 x 7 "
+                             f"block means with the photo's is {layout:.2f}, below {BLUR_MIN_LAYOUT}): blur less, "
+                             "so that the colours of each region stay in place.")
+    return blurred
+
+
 # --- the CAM family on a hand-built network: two squares, one for the class and one against it -----
 
 class TwoSquaresNet(nn.Module):

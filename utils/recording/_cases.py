@@ -24,7 +24,8 @@ from typing import Callable
 import torch
 from torch import nn
 
-RULES = ("close", "exact", "dict", "raises", "gap", "smoothgrad", "noise", "number", "layers", "curve", "cascade")
+RULES = ("close", "exact", "dict", "raises", "gap", "smoothgrad", "noise", "blur", "number", "layers", "curve",
+         "cascade")
 
 
 @dataclass
@@ -55,10 +56,15 @@ class HiddenTest:
              gap         one number within ``rtol`` · max(1, |F(x) − F(x′)|) of the expected gap
              smoothgrad  the mean of independent noisy explanations (the record holds explain's calls)
              noise       a seeded uniform baseline: same for the same seed, in range, uniform
+             blur        a heavy blur of the input (``utils.checks.check_blur_baseline``)
 
     ``summary(case, value)``, when given, turns what the function returned into the
     numbers to compare (for answers that are not numbers, e.g. a model: which of its
     layers differ from the original), on both sides, before the rule applies.
+
+    ``mistakes`` names the classic mistakes likely for this function ("probability",
+    "no_relu", "left_riemann", ...; defined with the judge): when a ``close`` answer is
+    wrong and matches one of them, the judge's message names that cause.
     """
 
     grade_id: str
@@ -69,10 +75,13 @@ class HiddenTest:
     rtol: float = 0.0
     captum: str = "forbidden"
     summary: Callable[[Case, object], object] | None = None
+    mistakes: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.rule not in RULES:
             raise ValueError(f"unknown rule {self.rule!r}; use one of {RULES}")
+        if self.mistakes and self.rule != "close":
+            raise ValueError(f"{self.grade_id}: only the 'close' rule compares with mistakes")
 
 
 _PRISTINE_MODELS: dict = {}

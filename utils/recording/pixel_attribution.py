@@ -62,10 +62,10 @@ def ig_on_digits(digits_and_steps, *, seed: int, baseline_scale: float, what: st
 def pixel_attribution_tests(function: str, *, hidden_photo: str, digits: tuple, noise_seed: int,
                             rtol: float) -> tuple[HiddenTest, ...]:
     """A stage's three test cells for ``function``: the visible test's inputs, an unseen photo, unseen digits."""
+    likely = {"expected": function, "rtol": rtol, "mistakes": ("probability",)}
     return (
-        HiddenTest(f"test_{function}_form", function, on_visible_inputs, expected=function, rtol=rtol),
-        HiddenTest(f"test_{function}_hidden_imagenet", function, lambda: on_photo(hidden_photo), expected=function,
-                   rtol=rtol),
+        HiddenTest(f"test_{function}_form", function, on_visible_inputs, **likely),
+        HiddenTest(f"test_{function}_hidden_imagenet", function, lambda: on_photo(hidden_photo), **likely),
         HiddenTest(f"test_{function}_hidden_mnist", function, lambda: on_digits(digits, noise_seed=noise_seed),
-                   expected=function, rtol=rtol),
+                   **likely),
     )

