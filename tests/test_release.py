@@ -203,3 +203,15 @@ def test_no_stage_shows_another_stages_answer(stage, answers):
                     found.append(f"{other}: {line}")
                     break
     assert not found, f"course/{stage} shows the answers of other stages' graded functions: {found[:5]}"
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_every_cell_whose_output_nbval_checks_has_a_stored_output(stage):
+    """An nbval-check-output cell without stored output compares nothing: its conclusions would go unchecked.
+    (python -m utils.instructor.checked_outputs NOTEBOOK stores them.)"""
+    from utils.instructor.checked_outputs import is_checked
+
+    nb = nbformat.read(str(SOURCE / stage / f"{stage}.ipynb"), as_version=4)
+    empty = [i for i, cell in enumerate(nb.cells)
+             if is_checked(cell) and not "".join(o.get("text", "") for o in cell.get("outputs", [])).strip()]
+    assert not empty, f"{stage}: cells {empty} are tagged nbval-check-output but hold no stored output"
