@@ -394,3 +394,60 @@ def test_every_mistake_a_hidden_test_lists_is_defined():
     listed = {name for test in REGISTRY.values() for name in test.mistakes}
     assert listed and listed <= set(MISTAKES), sorted(listed - set(MISTAKES))
     assert set(MISTAKES) <= listed, f"mistakes no hidden test uses: {sorted(set(MISTAKES) - listed)}"
+
+
+# --- each notebook's visible test calls the helper tested above, on the student's function -------------
+
+VISIBLE_HELPERS = {
+    "test_vanilla_gradients_form": [("check_on_linear_model", "vanilla_gradients")],
+    "test_gradient_x_input_form": [("check_on_linear_model", "gradient_x_input")],
+    "test_integrated_gradients_form": [("check_ig_on_cubic_model", "integrated_gradients"),
+                                       ("check_ig_batches", "integrated_gradients")],
+    "test_make_baseline_form": [("check_blur_baseline", "make_baseline")],
+    "test_captum_integrated_gradients_form": [("check_ig_on_cubic_model", "captum_integrated_gradients")],
+    "test_compute_cam_form": [("check_cam_on_two_squares", "compute_cam")],
+    "test_compute_gradcam_form": [("check_cam_on_two_squares", "compute_gradcam")],
+    "test_compute_gradcam_plusplus_form": [("check_cam_on_two_squares", "compute_gradcam_plusplus"),
+                                           ("check_same_map_on_equivalent_model", "compute_gradcam_plusplus")],
+    "test_smoothgrad_form": [("check_fresh_noise", "calls")],
+    "test_count_flops_forward_form": [("check_mac_count", "count_flops_forward")],
+    "test_cost_multipliers_form": [("check_cost_multipliers", "costs")],
+}
+
+
+def released_test_cells() -> dict:
+    """{grade_id: source} of every graded code cell of the student release (hidden tests stripped)."""
+    import nbformat
+
+    from utils.instructor.paths import RELEASE, stages
+
+    cells = {}
+    for stage in stages():
+        for cell in nbformat.read(str(RELEASE / stage / f"{stage}.ipynb"), as_version=4).cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if cell.cell_type == "code" and grade_id:
+                cells[grade_id] = cell.source
+    return cells
+
+
+def helper_calls(source: str, helper: str) -> list:
+    import ast
+
+    return [node for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute) and node.func.attr == helper
+            and isinstance(node.func.value, ast.Name) and node.func.value.id == "checks"]
+
+
+@pytest.mark.parametrize("grade_id", sorted(VISIBLE_HELPERS))
+def test_the_notebook_runs_the_visible_check_on_the_students_function(grade_id):
+    """The mistakes above fail in the notebook itself, not only here: its visible test cell (as released to
+    students) calls each helper with the student's function (or what it returned) among the arguments."""
+    import ast
+
+    source = released_test_cells()[grade_id]
+    for helper, argument in VISIBLE_HELPERS[grade_id]:
+        calls = helper_calls(source, helper)
+        assert calls, f"{grade_id}: the released test cell never calls checks.{helper}"
+        assert any(isinstance(node, ast.Name) and node.id == argument
+                   for call in calls for arg in call.args for node in ast.walk(arg)), \
+            f"{grade_id}: checks.{helper} is called, but not on {argument}"
