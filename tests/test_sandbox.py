@@ -106,14 +106,73 @@ def asyncio_run_interrupt(client) -> None:
     asyncio.run(client.parent_manager.interrupt_kernel())
 
 
-def test_processes_left_by_a_kernel_end_with_it(kernel):
-    """A daemon in its own session dies with the sandbox (own uid, killed at cleanup; own PID namespace)."""
+def marked_processes(marker: str) -> list:
     import psutil
 
-    run(kernel, "import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'], "
-                "start_new_session=True)")
-    uid = kernel.parent_manager.uid
-    assert os.geteuid() != 0 or any(p.info["uids"].real == uid for p in psutil.process_iter(["uids"]))
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        if any(marker in part for part in process.info["cmdline"] or []):
+            found.append(process)
+    return found
+
+
+def test_processes_left_by_a_kernel_end_with_it():
+    """A daemon in its own session, started from a grading kernel, is running while the kernel runs and is gone
+    when the kernel is shut down (own PID namespace, killed with the sandbox)."""
+    import asyncio
+    import time
+    import uuid
+
+    marker = f"daemon-{uuid.uuid4().hex}"
+    manager = SandboxedKernelManager(kernel_name="python3")
+    asyncio.run(manager.start_kernel())
+    client = manager.blocking_client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=120)
+        manager.seal()
+        run(client, "import subprocess, sys\n"
+                    f"subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)', {marker!r}], "
+                    "start_new_session=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, "
+                    "stderr=subprocess.DEVNULL)")
+        deadline = time.monotonic() + 30
+        while not marked_processes(marker) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert marked_processes(marker), "the daemon never started (the test would prove nothing)"
+    finally:
+        client.stop_channels()
+        asyncio.run(manager.shutdown_kernel(now=True))
+    deadline = time.monotonic() + 30
+    while marked_processes(marker) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not marked_processes(marker), "a daemon started by a grading kernel outlived it"
+
+
+def test_the_kernel_cannot_read_the_expected_values_or_a_gradebook(kernel, tmp_path):
+    """The answer key's cached values and the gradebook stay outside the sandbox."""
+    from utils.instructor.judge import expected
+
+    expected.load("stage04")  # the cache file exists on the host
+    cached = next(expected.cache_dir().glob("stage04-*.npz"))
+    gradebook = tmp_path / "course" / "gradebook.db"
+    gradebook.parent.mkdir()
+    gradebook.write_bytes(b"SQLite format 3\x00")
+    for path in (cached, expected.cache_dir(), gradebook):
+        assert path.exists()
+        _, error = run(kernel, f"import os\np = {str(path)!r}\n"
+                               "open(p, 'rb').read() if os.path.isfile(p) else os.listdir(p)")
+        assert error in ("FileNotFoundError", "PermissionError"), (path, error)
+
+
+def test_autograde_refuses_on_the_command_line_without_bubblewrap():
+    """Fail closed through the instructor's own command: exit status 2, what is missing and how to install it."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "utils.instructor", "autograde"], cwd=ROOT, capture_output=True,
+                          text=True, env={**os.environ, "PATH": "/nonexistent"}, timeout=300)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert "autograde refused" in done.stderr and "apt-get install bubblewrap" in done.stderr
 
 
 def test_grading_refuses_without_a_sandbox(monkeypatch):
@@ -121,3 +180,28 @@ def test_grading_refuses_without_a_sandbox(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(SandboxUnavailable, match="apt-get install bubblewrap"):
         check_available()
+
+
+def test_grading_without_the_sandbox_happens_only_when_asked_and_says_so(tmp_path):
+    """A real --no-sandbox run (autograde_all(sandbox=False), what `make autograde SANDBOX=0` calls) grades, warns
+    in its output, and marks the grade in the grade table."""
+    import csv
+
+    import nbformat
+
+    from utils.instructor.autograde import autograde_all
+    from utils.instructor.grades import export_grades
+    from utils.instructor.paths import SOURCE, Course
+
+    stage = "04_baselines"
+    course = Course.scratch(tmp_path / "course")
+    (course.submitted / "alice" / stage).mkdir(parents=True)
+    nbformat.write(nbformat.read(str(SOURCE / stage / f"{stage}.ipynb"), 4),
+                   str(course.submitted / "alice" / stage / f"{stage}.ipynb"))
+    said = []
+    results = autograde_all(course, sandbox=False, log=said.append)
+    assert [r.ok for r in results] == [True]
+    assert any("WITHOUT a sandbox" in line for line in said), said
+    with open(export_grades(course, log=lambda *_: None), newline="") as handle:
+        alice = {row["student_id"]: row for row in csv.DictReader(handle)}["alice"]
+    assert "graded WITHOUT sandbox" in alice[f"{stage} status"], alice

@@ -1,0 +1,65 @@
+"""A cell that times out for lack of CPU is run again with more time; a stuck cell is not, and is reported.
+
+A sleeping cell stands for a starved one: in both the kernel gets (almost) no CPU while the
+clock runs, which is what ResilientExecute measures (the kernel's CPU time against the
+cell's time limit). A busy endless loop uses a full core and is stuck, not starved.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import nbformat
+import pytest
+
+from utils.instructor.resilient_execute import STATUS_PREFIX, ResilientExecute
+
+
+def notebook(*sources: str):
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(s) for s in sources])
+
+
+def execute(nb, tmp_path, caplog, **options):
+    """Run ``nb`` outside the sandbox (the retries do not depend on it); returns (notebook, grading status)."""
+    log = logging.getLogger("test-resilient-execute")
+    executor = ResilientExecute(sandbox=False, log=log, **options)
+    with caplog.at_level(logging.WARNING, logger=log.name):
+        nb, _ = executor.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    statuses = [r.getMessage() for r in caplog.records if r.getMessage().startswith(STATUS_PREFIX)]
+    assert len(statuses) == 1, statuses
+    return nb, json.loads(statuses[0][len(STATUS_PREFIX):])
+
+
+def text(cell) -> str:
+    return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+
+
+def errors(cell) -> list[str]:
+    return [o.ename for o in cell.outputs if o.output_type == "error"]
+
+
+def test_a_cell_starved_of_cpu_is_run_again_with_twice_the_time(tmp_path, caplog):
+    nb, status = execute(notebook("import time\ntime.sleep(3)\nprint('finished')", "print('after')"), tmp_path,
+                         caplog, timeout=2, max_starved_retries=2)
+    assert text(nb.cells[0]) == "finished\n" and errors(nb.cells[0]) == []
+    assert text(nb.cells[1]) == "after\n"
+    assert status["starved_retries"] == 1 and status["timed_out_cells"] == []
+
+
+def test_a_busy_endless_loop_is_not_retried_and_is_reported(tmp_path, caplog):
+    nb, status = execute(notebook("while True:\n    pass", "print('after')"), tmp_path, caplog, timeout=3,
+                         max_starved_retries=2)
+    assert errors(nb.cells[0]), "the endless loop was not interrupted"
+    assert text(nb.cells[1]) == "after\n", "grading did not go on after the timed-out cell"
+    assert status["starved_retries"] == 0 and status["timed_out_cells"] == [0]
+
+
+@pytest.mark.parametrize("retries", [0, 2])
+def test_retries_are_bounded_and_what_still_times_out_is_reported(tmp_path, caplog, retries):
+    attempts = tmp_path / "attempts"
+    nb, status = execute(notebook(f"open({str(attempts)!r}, 'a').write('x')\nimport time\ntime.sleep(60)",
+                                  "print('after')"), tmp_path, caplog, timeout=1, max_starved_retries=retries)
+    assert errors(nb.cells[0]) and text(nb.cells[1]) == "after\n"
+    assert status["starved_retries"] == retries and status["timed_out_cells"] == [0]
+    assert attempts.read_text() == "x" * (retries + 1), "the notebook ran more or fewer times than allowed"
