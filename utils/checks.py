@@ -20,6 +20,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from .calling import attempt, not_implemented_message
+
 _PRISTINE = {
     "numpy.allclose": np.allclose,
     "numpy.isclose": np.isclose,
@@ -155,11 +157,12 @@ def run_exercise(function, *args, **kwargs):
     name = getattr(function, "__name__", "your function")
     models = [a for a in (*args, *kwargs.values()) if isinstance(a, torch.nn.Module)]
     hooks = [hook_count(m) for m in models]
-    try:
-        result = function(*args, **kwargs)
-    except NotImplementedError:
-        raise ExerciseNotDone(f"{name} is not implemented yet: replace "
-                              "`raise NotImplementedError()` with your code.") from None
+    call = attempt(function, *args, **kwargs)
+    if call.not_done:
+        raise ExerciseNotDone(not_implemented_message(name)) from None
+    if call.error is not None:
+        raise call.error
+    result = call.value
     if [hook_count(m) for m in models] != hooks:
         raise AssertionError(f"{name} left a hook on the model; remove every hook you register "
                              "(handle.remove()), ideally in a `finally:` block.")

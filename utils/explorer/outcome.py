@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import traceback
 from dataclasses import dataclass
 from typing import Any
+
+from utils.calling import attempt as call, innermost
 
 
 @dataclass(frozen=True)
@@ -24,19 +25,17 @@ def attempt(function, *args, exercises: dict | None = None, **kwargs) -> Outcome
     A stub (NotImplementedError) names the exercise to finish: the innermost
     function in the traceback whose name is a key of ``exercises`` (name -> stage).
     """
-    name = getattr(function, "__name__", "this method")
-    try:
-        return Outcome(function(*args, **kwargs))
-    except NotImplementedError as error:
-        exercises = exercises or {}
-        frames = [frame.name for frame in traceback.extract_tb(error.__traceback__)]
-        stub = next((f for f in reversed(frames) if f in exercises), name)
-        where = f" in {exercises[stub]}" if stub in exercises else ""
-        return Outcome(message=f"{stub} is not implemented yet: finish the exercise `{stub}`{where} and "
+    import traceback
+
+    name, exercises = getattr(function, "__name__", "this method"), exercises or {}
+    result = call(function, *args, **kwargs)  # anything a student's code raises is shown, not thrown
+    if result.error is None:
+        return Outcome(result.value)
+    culprit = innermost(result.error, exercises, name)
+    if result.not_done:
+        where = f" in {exercises[culprit]}" if culprit in exercises else ""
+        return Outcome(message=f"{culprit} is not implemented yet: finish the exercise `{culprit}`{where} and "
                                "run its cell again.", kind="not_done")
-    except Exception as error:  # noqa: BLE001 (anything a student's code raises is shown, not thrown)
-        frames = traceback.extract_tb(error.__traceback__)
-        culprit = next((f.name for f in reversed(frames) if f.name in (exercises or {})), name)
-        last = frames[-1]
-        return Outcome(message=f"{culprit} raised {type(error).__name__}: {error} (line {last.lineno} of "
-                               f"{last.name})", kind="error")
+    last = traceback.extract_tb(result.error.__traceback__)[-1]
+    return Outcome(message=f"{culprit} raised {type(result.error).__name__}: {result.error} (line {last.lineno} of "
+                           f"{last.name})", kind="error")

@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from utils.calling import not_implemented_message
+
 from ._call import Outcome, call_watched
 from ._cases import Case, HiddenTest, hidden_test
 from ._format import as_output, encode
@@ -25,7 +27,7 @@ MAX_MESSAGE = 600
 
 def _describe_error(name: str, error: BaseException) -> dict:
     if isinstance(error, NotImplementedError):
-        return {"kind": "stub", "message": f"{name} is not implemented yet."}
+        return {"kind": "stub", "message": not_implemented_message(name)}
     text = f"{type(error).__name__}: {error}"
     return {"kind": "error", "message": f"{name} raised {text[:MAX_MESSAGE]}",
             "value_error": isinstance(error, ValueError)}

@@ -15,6 +15,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from utils.calling import attempt
 from utils.checks import hook_count
 
 _UTILS = Path(__file__).resolve().parent.parent
@@ -98,14 +99,12 @@ def call_watched(function, args: tuple, kwargs: dict, model: nn.Module | None = 
         hooks = hook_count(model)
     outcome = Outcome()
     sources = watched_sources()
-    try:
-        outcome.value, seen = run_watched(function, sources, *args, **kwargs)
-    except Exception as error:  # noqa: BLE001 (a student's code may raise anything; the judge reports it)
-        outcome.error, seen = error, {}
-    finally:
-        if model is not None:
-            for module, mode in zip(model.modules(), modes):
-                module.training = mode
+    call = attempt(run_watched, function, sources, *args, **kwargs)  # the judge reports any error
+    if model is not None:
+        for module, mode in zip(model.modules(), modes):
+            module.training = mode
+    outcome.error = call.error
+    outcome.value, seen = call.value if call.error is None else (None, {})
     outcome.used_captum = CAPTUM in seen
     for label, qualname in seen.items():
         if label != CAPTUM or captum == "forbidden":
