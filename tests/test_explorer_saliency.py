@@ -186,3 +186,38 @@ def test_the_sanity_check_view_names_the_exercise_when_randomize_layers_is_missi
     explorer = saliency_explorer(FUNCTIONS, render=False)
     explorer.render_sanity_check()
     assert "randomize_layers" in explorer.sanity_status.value and "08_sanity_checks" in explorer.sanity_status.value
+
+
+def test_the_image_is_loaded_once_per_choice_and_a_function_that_changes_its_input_cannot_change_it(monkeypatch):
+    from utils.explorer import images
+
+    loads = []
+    real = images.subject
+    monkeypatch.setattr(images, "subject", lambda *choice: loads.append(choice) or real(*choice))
+
+    def compute_gradcam(model, x, class_idx, layer=None):
+        result = reference.gradcam(model, x, class_idx, layer=layer)[0]
+        x.mul_(0)  # a careless notebook function
+        return result
+
+    explorer = saliency_explorer(compute_gradcam=compute_gradcam, render=False)
+    explorer.methods.value = ("Grad-CAM", "Vanilla gradients")
+    before = explorer.subject().x.clone()
+    explorer.render()
+    explorer.render()
+    assert torch.equal(explorer.subject().x, before)
+    assert len(loads) == 1, f"the image was loaded {len(loads)} times for one choice"
+    explorer.image_choice.value = "digit 3"
+    explorer.subject()
+    assert len(loads) == 2
+
+
+def test_a_result_that_cannot_be_drawn_is_reported_after_the_figure_is_made():
+    def compute_gradcam(model, x, class_idx, layer=None):
+        return torch.zeros(3, 3, 3, 3)  # no map of any shape that can be shown
+
+    explorer = saliency_explorer(compute_gradcam=compute_gradcam, render=False)
+    explorer.methods.value = ("Grad-CAM",)
+    explorer.render()
+    assert explorer.results[("", "Grad-CAM")].message.startswith("cannot draw the result")
+    assert "cannot draw the result" in explorer.status.value

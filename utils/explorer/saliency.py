@@ -40,6 +40,7 @@ class SaliencyExplorer:
         self.rows = rows
         self.cache = ResultCache()
         self.results: dict = {}          # (row, method) -> Outcome of the last render
+        self._subject: tuple | None = None  # ((kind, image, seed), Subject): loaded once per choice
         self.render_count = 0
 
         self.model_choice = widgets.Dropdown(options=list(images.MODELS), description="model")
@@ -87,7 +88,14 @@ class SaliencyExplorer:
         return images.load_model(self.kind)
 
     def subject(self) -> images.Subject:
-        return images.subject(self.kind, self.image_choice.value, self.seed.value)
+        """The chosen model's chosen image, loaded (and resized) once per choice, not on every access.
+
+        Functions from a notebook get ``subject.x.clone()``: one that changes its input cannot change the
+        image the next method explains."""
+        choice = (self.kind, self.image_choice.value, self.seed.value)
+        if self._subject is None or self._subject[0] != choice:
+            self._subject = (choice, images.subject(*choice))
+        return self._subject[1]
 
     def _model_changed(self):
         self.image_choice.options = images.image_choices(self.kind)
@@ -140,10 +148,10 @@ class SaliencyExplorer:
                                        + " and ".join(f"{n}= (exercise in {EXERCISE_OF[n]})" for n in missing)
                                        + " to saliency_explorer.", kind="not_done")
             try:
-                baseline = self._baseline_for(functions, subject.x) if "baseline" in method.uses else None
+                baseline = self._baseline_for(functions, subject.x.clone()) if "baseline" in method.uses else None
             except _Unavailable as reason:
                 return Outcome(message=str(reason), kind="not_done")
-            outcome = attempt(functions.explain, method, self.model, subject.x, class_idx, baseline=baseline,
+            outcome = attempt(functions.explain, method, self.model, subject.x.clone(), class_idx, baseline=baseline,
                               steps=self.steps.value, samples=self.samples.value, noise_std=self.noise_std.value,
                               on_step=self._step, exercises=EXERCISE_OF)
             return outcome
@@ -174,7 +182,9 @@ class SaliencyExplorer:
                 before = self.progress.value
                 self.results[(row, name)] = self.compute(row, name)
                 self.progress.value = before + steps_each[name]
-        self.picture.value = figure_png(self._figure(chosen))
+        figure, undrawable = self._figure(chosen)
+        self.picture.value = figure_png(figure)
+        self.results.update(undrawable)
         self.render_count += 1
         messages = [f"<li><b>{row + ': ' if row else ''}{name}</b>: {o.message}</li>"
                     for (row, name), o in self.results.items() if not o.ok]
@@ -182,7 +192,8 @@ class SaliencyExplorer:
                              f"(cache: {self.cache.hits} hits)" + (f"<ul>{''.join(messages)}</ul>" if messages else ""))
 
     def _figure(self, chosen):
-        subject = self.subject()
+        """(the figure of the last results, {(row, method): Outcome} for results that could not be drawn)."""
+        subject, undrawable = self.subject(), {}
         names = images.class_names(self.kind)
         fig, axes = plt.subplots(len(self.rows), len(chosen) + 1, figsize=(2.8 * (len(chosen) + 1), 2.9 * len(self.rows)),
                                  squeeze=False)
@@ -206,12 +217,13 @@ class SaliencyExplorer:
                 except Exception as error:  # noqa: BLE001 (a result of the wrong shape is a message too)
                     ax.axis("off")
                     ax.set_title(title, fontsize=9)
-                    self.results[(row, name)] = Outcome(message=f"cannot draw the result: {error}", kind="error")
+                    undrawable[(row, name)] = Outcome(message=f"cannot draw the result: {error}", kind="error")
         fig.tight_layout()
-        return fig
+        return fig, undrawable
 
     def render_feature_maps(self) -> None:
-        outcome = attempt(maps_and_weights, self.model, self.subject().x, self.class_index.value, self.layer.value)
+        outcome = attempt(maps_and_weights, self.model, self.subject().x.clone(), self.class_index.value,
+                          self.layer.value)
         if not outcome.ok:
             self.features_status.value = f"<b>{outcome.message}</b>"
             return
@@ -229,13 +241,13 @@ class SaliencyExplorer:
         parameters = dict(steps=self.steps.value, samples=self.samples.value, noise_std=self.noise_std.value)
         if "baseline" in method.uses:
             try:
-                parameters["baseline"] = self._baseline_for(functions, subject.x)
+                parameters["baseline"] = self._baseline_for(functions, subject.x.clone())
             except _Unavailable as reason:
                 self.sanity_status.value = f"<b>{reason}</b>"
                 return
         randomised = self.cache.get(("sanity", row, subject.key, class_idx, method.name, self._parameters(method),
                                      n_layers),
-                                    lambda: randomised_map(functions, method, self.model, subject.x, class_idx,
+                                    lambda: randomised_map(functions, method, self.model, subject.x.clone(), class_idx,
                                                            n_layers, **parameters))
         rho = correlation(functions, trained.value, randomised.value) if trained.ok and randomised.ok else \
             Outcome(message="", kind="not_done")
