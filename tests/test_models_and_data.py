@@ -95,7 +95,7 @@ def test_load_pretrained_fails_clearly_offline(monkeypatch):
 def test_the_photo_label_writer_reproduces_the_shipped_file(tmp_path):
     from utils.photo_labels import write_photo_labels
 
-    shipped = json.loads((M.DATA_DIR / "photo_labels.json").read_text())
+    shipped = json.loads((D.DATA_DIR / "photo_labels.json").read_text())
     written = write_photo_labels(tmp_path / "photo_labels.json")
     assert json.loads((tmp_path / "photo_labels.json").read_text()) == written
     assert {n: (v["label"], v["label_name"]) for n, v in written.items()} == \

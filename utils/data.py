@@ -11,12 +11,18 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .models import DATA_DIR, IMAGENET_SIZE
+#: What the course ships besides packages: the MNIST model's weights, the photos' labels.
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+#: ImageNet model input: RGB, 224×224, values scaled from [0, 1] to [-1, 1].
+#: (MNIST model input: one channel, 28×28, values in [0, 1].)
+IMAGENET_SIZE = 224
 
 #: The photos, by name: the ``skimage.data`` function that ships each.
 PHOTO_SOURCES = {

@@ -16,12 +16,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-TINY_WEIGHTS = DATA_DIR / "tiny_gradcam_net.pt"
+from .data import DATA_DIR
 
-#: ImageNet model input: RGB, 224×224, values scaled from [0, 1] to [-1, 1].
-#: (MNIST model input: one channel, 28×28, values in [0, 1].)
-IMAGENET_SIZE = 224
+TINY_WEIGHTS = DATA_DIR / "tiny_gradcam_net.pt"
 
 
 @contextlib.contextmanager
