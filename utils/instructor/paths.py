@@ -1,4 +1,9 @@
-"""Where the course keeps things: nbgrader's directories under a course root."""
+"""Where the course keeps things: nbgrader's directories under a course root.
+
+The course's folders are set once, in ``nbgrader_config.py`` (``c.CourseDirectory``);
+``ROOT``, ``SOURCE``, ``RELEASE`` and the gradebook's URL are read from nbgrader's own
+``CourseDirectory`` as that file configures it, never typed again here.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,22 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-SOURCE = ROOT / "solutions"
-RELEASE = ROOT / "course"
+#: Where nbgrader_config.py is: the repository.
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+@functools.lru_cache(maxsize=1)
+def course_directory():
+    """nbgrader's ``CourseDirectory`` as the repository's nbgrader_config.py configures it."""
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config.loader import PyFileConfigLoader
+
+    return CourseDirectory(config=PyFileConfigLoader("nbgrader_config.py", path=str(REPOSITORY)).load_config())
+
+
+ROOT = Path(course_directory().root).resolve()
+SOURCE = ROOT / course_directory().source_directory
+RELEASE = ROOT / course_directory().release_directory
 
 
 def stages() -> list[str]:
@@ -16,14 +34,10 @@ def stages() -> list[str]:
     return sorted(p.parent.name for p in SOURCE.glob("*/*.ipynb") if p.stem == p.parent.name)
 
 
-@functools.lru_cache(maxsize=1)
 def configured_db_url() -> str:
     """``c.CourseDirectory.db_url`` as nbgrader_config.py sets it (where an instructor points the course at a
     shared database)."""
-    from traitlets.config.loader import PyFileConfigLoader
-
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config()
-    return config.CourseDirectory.db_url
+    return course_directory().db_url
 
 
 @dataclass(frozen=True)
