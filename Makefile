@@ -18,12 +18,9 @@ $(STAMP): pyproject.toml
 ## install: create .venv and install the pinned dependencies (the other targets do it for you)
 install: $(STAMP)
 
-# Jupyter's extensions (nbgrader's formgrader) run helper programs such as alembic by name.
-ON_PATH := PATH="$(abspath $(BIN)):$$PATH"
-
-## lab: start JupyterLab on the student notebooks in course/
+## lab: start JupyterLab on the student notebooks in course/ (nbgrader's extensions find alembic: utils/instructor/__init__.py)
 lab: $(STAMP)
-	$(ON_PATH) $(BIN)/jupyter lab --notebook-dir=course $$([ "$$(id -u)" = 0 ] && echo --allow-root)
+	$(BIN)/python -m utils.instructor lab
 
 ## test: run the whole test suite (unit tests, grading round trips, and nbval on every solution notebook)
 test: $(STAMP)

@@ -19,6 +19,7 @@ COMMANDS = {
     "autograde": "autograde",
     "grades": "grades",
     "formgrader": "formgrader",
+    "lab": "lab",
     "feedback": "feedback",
     "demo-class": "demo_class",
     "export": "export",

@@ -23,16 +23,24 @@ def add_arguments(parser) -> None:
     parser.add_argument("--token", default=None, help="the server's access token (default: Jupyter makes one)")
 
 
-def server_command(root: Path, port: int, no_browser: bool, token: str | None) -> list[str]:
-    command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={root}", f"--port={port}",
-               "--ServerApp.default_url=/formgrader"]
-    if no_browser:
-        command.append("--no-browser")
-    if token is not None:
-        command.append(f"--IdentityProvider.token={token}")
+def jupyterlab_command(root: Path, *options: str) -> list[str]:
+    """JupyterLab from this environment on ``root`` (as root too: a grading server often runs as root).
+
+    Started from this process, JupyterLab inherits the PATH that ``utils/instructor/__init__.py``
+    gives it, so nbgrader's extensions find the programs they run by name."""
+    command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={root}", *options]
     if os.geteuid() == 0:
         command.append("--allow-root")
     return command
+
+
+def server_command(root: Path, port: int, no_browser: bool, token: str | None) -> list[str]:
+    options = [f"--port={port}", "--ServerApp.default_url=/formgrader"]
+    if no_browser:
+        options.append("--no-browser")
+    if token is not None:
+        options.append(f"--IdentityProvider.token={token}")
+    return jupyterlab_command(root, *options)
 
 
 def write_workspace_config(course) -> None:
