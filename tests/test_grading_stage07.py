@@ -1,43 +1,11 @@
 """Stage 07's hidden checks: exact MACs and cost tables pass; the typical counting mistakes fail."""
 
-import numpy as np
 import pytest
-import torch
-from torch import nn
 
 from utils.instructor.judge import checker
 
 from . import cheats
-
-
-def make_counter(per_mac=1, linear=True, groups=True, input_size_everywhere=False, once_per_module=False,
-                 keep_hooks=False, numpy_int=False):
-    def count_flops_forward(model, in_ch, H, W):
-        total, seen = 0, set()
-
-        def hook(module, inputs, output):
-            nonlocal total
-            if once_per_module and module in seen:
-                return
-            seen.add(module)
-            if isinstance(module, nn.Conv2d):
-                k_h, k_w = module.kernel_size
-                g = module.groups if groups else 1
-                spatial = H * W if input_size_everywhere else output.shape[-2] * output.shape[-1]
-                total += module.in_channels // g * k_h * k_w * module.out_channels * spatial
-            elif linear:
-                total += module.in_features * output.numel()
-
-        handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
-        model.eval()
-        with torch.no_grad():
-            model(torch.zeros(1, in_ch, H, W))
-        if not keep_hooks:
-            for h in handles:
-                h.remove()
-        return np.int64(per_mac * total) if numpy_int else per_mac * total
-
-    return count_flops_forward
+from .student_style import make_counter
 
 
 COUNT_CHECKS = [checker("test_count_flops_forward_hidden_custom"), checker("test_count_flops_forward_hidden_models")]

@@ -15,6 +15,8 @@ from torch import nn
 from utils import checks
 from utils.hooks import feature_maps_and_gradients
 
+from .student_style import make_counter
+
 
 # --- stage 01 and 02: the linear model -----------------------------------------------------------
 
@@ -283,43 +285,14 @@ def test_noise_drawn_once_or_reseeded_fails(noise):
 
 # --- stage 07: counting MACs, and the cost table ------------------------------------------------------
 
-def make_counter(linear=True, groups=True, input_size=False, once=False, per_mac=1):
-    def count_flops_forward(model, in_ch, H, W):
-        total, seen = 0, set()
-
-        def hook(module, inputs, output):
-            nonlocal total
-            if once and module in seen:
-                return
-            seen.add(module)
-            if isinstance(module, nn.Conv2d):
-                g = module.groups if groups else 1
-                spatial = H * W if input_size else output.shape[-2] * output.shape[-1]
-                total += module.in_channels // g * module.kernel_size[0] * module.kernel_size[1] * \
-                    module.out_channels * spatial
-            elif linear:
-                total += module.in_features * output.numel()
-
-        handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
-        try:
-            with torch.no_grad():
-                model.eval()(torch.zeros(1, in_ch, H, W))
-        finally:
-            for h in handles:
-                h.remove()
-        return per_mac * total
-
-    return count_flops_forward
-
-
 def test_the_mac_check_passes_a_correct_count():
     checks.check_mac_count(make_counter())
 
 
 @pytest.mark.parametrize("mistake, message", [
     (make_counter(groups=False), "ignores `groups`"), (make_counter(linear=False), "hook torch.nn.Linear too"),
-    (make_counter(input_size=True), "use each layer's own output size"),
-    (make_counter(once=True), "module used twice only once"), (make_counter(per_mac=2), "counts FLOPs"),
+    (make_counter(input_size_everywhere=True), "use each layer's own output size"),
+    (make_counter(once_per_module=True), "module used twice only once"), (make_counter(per_mac=2), "counts FLOPs"),
 ], ids=["groups forgotten", "Linear forgotten", "input size everywhere", "first call only", "FLOPs"])
 def test_stage07_counting_mistakes_fail(mistake, message):
     with pytest.raises(AssertionError, match=message):
