@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import traceback
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,8 +26,6 @@ def attempt(function, *args, exercises: dict | None = None, **kwargs) -> Outcome
     A stub (NotImplementedError) names the exercise to finish: the innermost
     function in the traceback whose name is a key of ``exercises`` (name -> stage).
     """
-    import traceback
-
     name, exercises = getattr(function, "__name__", "this method"), exercises or {}
     result = call(function, *args, **kwargs)  # anything a student's code raises is shown, not thrown
     if result.error is None:

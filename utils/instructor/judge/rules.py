@@ -15,7 +15,8 @@ import math
 import numpy as np
 import torch
 
-from utils.checks import as_float_tensor, check_blur_baseline, relative_l2
+from utils.checks import (SAME_NOISE_CORRELATION, as_float_tensor, check_blur_baseline, largest_noise_correlation,
+                          relative_l2)
 
 from .mistakes import mistake
 
@@ -48,8 +49,8 @@ def close(name, what, record, arrays, key, facts, expected, rtol):
     error = relative_l2(actual, wanted)
     if not error <= rtol:
         why = ""
-        matched = [name.removeprefix("mistake:") for name, signature in expected.items()
-                   if name.startswith("mistake:") and signature.shape == tuple(wanted.shape)
+        matched = [entry.removeprefix("mistake:") for entry, signature in expected.items()
+                   if entry.startswith("mistake:") and signature.shape == tuple(wanted.shape)
                    and relative_l2(actual, torch.from_numpy(signature)) <= rtol]
         if matched:
             why = " " + mistake(matched[0]).cause
@@ -177,17 +178,8 @@ def smoothgrad(name, what, record, arrays, key, facts, expected, rtol):
 
 
 def _independent(name, what, noise: torch.Tensor) -> None:
-    """Each sample's noise a fresh draw: no two samples' noises alike.
-
-    Independent draws of d values have correlations of order 1/√d (d = 64 here at
-    the least: |r| < 0.6 with overwhelming odds); the same draw reused, or the same
-    seed set before every draw, gives r = 1.
-    """
-    centred = noise - noise.mean(1, keepdim=True)
-    unit = centred / centred.norm(dim=1, keepdim=True).clamp_min(1e-300)
-    correlation = unit @ unit.T
-    correlation.fill_diagonal_(0)
-    if correlation.abs().max().item() > 0.6:
+    """Each sample's noise a fresh draw: no two samples' noises alike (see ``utils.checks``)."""
+    if largest_noise_correlation(noise) > SAME_NOISE_CORRELATION:
         raise AssertionError(f"{name} {what}: two samples got the same noise. Draw fresh noise for every sample "
                              "(inside the loop, without re-seeding the generator each time).")
 
