@@ -6,6 +6,10 @@
   whose weights ship in ``data/``.
 * :func:`load_pretrained` — any other torchvision/timm model by name, downloading
   its weights as usual (fails with a clear message when offline).
+
+The loaders put a model on the CPU unless told otherwise (``device=course_device()``
+for a GPU when there is one; see :mod:`utils.device`, re-exported here), and turn
+TF32 off so that float32 maps agree on a CPU and a GPU.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import torch
 from torch import nn
 
 from .data import DATA_DIR
+from .device import course_device, full_precision  # noqa: F401  (re-exported: students import from here)
 
 TINY_WEIGHTS = DATA_DIR / "tiny_gradcam_net.pt"
 
@@ -82,6 +87,7 @@ def load_tiny_model(weights: str | Path | None = None, device="cpu") -> TinyGrad
         )
     model = TinyGradCAMNet()
     model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+    full_precision()
     return model.to(device).eval()
 
 
@@ -126,6 +132,7 @@ def load_imagenet_model(device="cpu") -> nn.Module:
         renamed[dst_name] = tensor
     model.load_state_dict(renamed)
     model.cam_layer_name = "bn2"
+    full_precision()
     return model.to(device).eval()
 
 
@@ -158,4 +165,5 @@ def load_pretrained(name: str, device="cpu") -> nn.Module:
             "This needs the internet or a filled torch/huggingface cache. Offline, use "
             "utils.models.load_imagenet_model(), whose weights ship with a Python package."
         ) from error
+    full_precision()
     return model.to(device).eval()
