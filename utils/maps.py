@@ -24,6 +24,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
+from .device import own_random_state
 from .guided_backprop import guided_backprop
 from .models import evaluating
 from .plotting import show_image, show_magnitude_map
@@ -72,7 +73,7 @@ def smoothgrad_map(model, x, target, n_samples: int = 6, noise_std: float | None
     x = x.detach().clone()
     std = 0.15 * float(x.max() - x.min()) if noise_std is None else noise_std
     x.requires_grad_()
-    with evaluating(model), torch.random.fork_rng(devices=[]):
+    with evaluating(model), own_random_state():  # the caller's generators, CPU and every GPU, untouched
         torch.manual_seed(seed)
         return NoiseTunnel(Saliency(model)).attribute(x, nt_type="smoothgrad", nt_samples=n_samples, stdevs=std,
                                                       target=target, abs=False).detach()
@@ -85,7 +86,7 @@ def guided_backprop_map(model, x, target):
 
 def random_map(model, x, target, seed: int = 0):
     """Uniform noise of x's shape: a map that knows nothing about the model (the floor of any metric)."""
-    return torch.rand(x.shape, generator=torch.Generator().manual_seed(seed), dtype=x.dtype)
+    return torch.rand(x.shape, generator=torch.Generator().manual_seed(seed), dtype=x.dtype).to(x.device)
 
 
 #: The methods stage 08 checks, by the name shown in its figures.

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from utils.device import own_random_state
 from utils.models import evaluating
 
 from ._validation import check_model
@@ -45,14 +46,24 @@ def _reinitialise(module: nn.Module, seed: int) -> None:
     running statistics reset to mean 0, variance 1). A layer without it has
     each of its own parameters drawn from a truncated normal, σ = 0.01 (the
     paper's choice).
+
+    The draw happens on a CPU copy of the layer, from the CPU generator, and the
+    values are then copied into the layer's own tensors (on its own device, in
+    its own dtype and memory layout): the same seed gives the same weights on a
+    CPU and on a GPU, whose generators draw different numbers.
     """
+    drawn = copy.deepcopy(module).to("cpu")
     torch.manual_seed(seed)
-    if callable(getattr(module, "reset_parameters", None)):
-        module.reset_parameters()
-        return
-    with torch.no_grad():
-        for parameter in module.parameters(recurse=False):
-            nn.init.trunc_normal_(parameter, std=0.01, a=-0.02, b=0.02)
+    if callable(getattr(drawn, "reset_parameters", None)):
+        drawn.reset_parameters()
+    else:
+        with torch.no_grad():
+            for parameter in drawn.parameters(recurse=False):
+                nn.init.trunc_normal_(parameter, std=0.01, a=-0.02, b=0.02)
+    drawn_tensors = {**dict(drawn.named_parameters()), **dict(drawn.named_buffers())}
+    with torch.no_grad():  # every tensor of the layer (and of its children, should its initialiser touch them)
+        for name, tensor in [*module.named_parameters(), *module.named_buffers()]:
+            tensor.copy_(drawn_tensors[name])
 
 
 def _check_count(name: str, value, largest: int) -> int:
@@ -74,7 +85,9 @@ def randomize_layers(model: nn.Module, n_layers: int, seed: int = 0) -> nn.Modul
     Cascading randomisation from the top (Adebayo et al. 2018, §3.1): step k of
     the cascade randomises the k layers nearest the output. Each randomised layer
     is drawn by its ``reset_parameters()`` right after ``torch.manual_seed(seed)``
-    (inside ``torch.random.fork_rng``: the caller's random state is untouched),
+    (on the CPU generator, whatever the model's device, so the weights are the
+    same on a CPU and a GPU; inside :func:`utils.device.own_random_state`: the
+    caller's random state on every device is untouched),
     so a layer's random weights depend only on ``seed`` and its shape, never on
     ``n_layers``: step k + 1 of a cascade is step k with one more layer
     randomised. This is exactly the randomisation of Quantus 0.6.0's
@@ -82,7 +95,13 @@ def randomize_layers(model: nn.Module, n_layers: int, seed: int = 0) -> nn.Modul
     ``torch.manual_seed(s + 1)`` before each layer's ``reset_parameters()``)
     with ``seed = s + 1``; Quantus picks the modules that have a
     ``reset_parameters`` method, which on the course's models are exactly the
-    parameterised layers.
+    parameterised layers. (Quantus draws on the model's device, so on a GPU it
+    differs from this, which draws on the CPU everywhere.)
+
+    Why reseed before every layer rather than once for the cascade: with one
+    seed per cascade, a layer's weights would depend on how many layers above
+    it were drawn first, and the maps of steps k and k + 1 would differ in every
+    randomised layer, not just the new one.
 
     The original model is never modified; the copy keeps its modes
     (``training`` flags) and ``requires_grad`` flags.
@@ -93,7 +112,7 @@ def randomize_layers(model: nn.Module, n_layers: int, seed: int = 0) -> nn.Modul
         raise TypeError(f"seed must be an int, got {type(seed).__name__}.")
     randomised = copy.deepcopy(model)
     names = [name for name, _ in layers][len(layers) - n_layers:]
-    with torch.random.fork_rng(devices=[]):
+    with own_random_state():
         for name in reversed(names):  # from the top down, like the cascade itself
             _reinitialise(randomised.get_submodule(name), int(seed))
     return randomised
