@@ -23,10 +23,11 @@ MODELS = {
 
 
 @lru_cache(maxsize=None)
-def load_model(kind: str):
+def load_model(kind: str, device: str = "cpu"):
+    """The course's model of this kind on ``device`` (the explorer passes :func:`utils.device.course_device`)."""
     from utils.models import load_imagenet_model, load_tiny_model
 
-    return {"tiny": load_tiny_model, "imagenet": load_imagenet_model}[kind]()
+    return {"tiny": load_tiny_model, "imagenet": load_imagenet_model}[kind](device=device)
 
 
 @lru_cache(maxsize=None)
@@ -71,9 +72,9 @@ def subject(kind: str, choice: str, seed: int = 0) -> Subject:
     return Subject(key, x)
 
 
-def top_classes(kind: str, x: torch.Tensor, k: int = 5) -> list[tuple[int, float]]:
+def top_classes(kind: str, x: torch.Tensor, k: int = 5, device: str = "cpu") -> list[tuple[int, float]]:
     """The model's k most likely classes with their probabilities."""
     with torch.no_grad():
-        probabilities = load_model(kind).eval()(x).softmax(dim=1)[0]
+        probabilities = load_model(kind, device).eval()(x.to(device)).softmax(dim=1)[0].cpu()
     values, indices = probabilities.topk(k)
     return [(int(i), float(p)) for p, i in zip(values, indices)]

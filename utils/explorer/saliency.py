@@ -4,7 +4,9 @@
     saliency_explorer(mine, compare={"reference": theirs})                           # instructors: two rows
 
 Results are cached by (image, class, method, parameters): going back to a setting
-is instant. A function that is still a stub shows which exercise to finish; one
+is instant. The model and its inputs live on ``device`` (default
+:func:`utils.device.course_device`: a GPU when there is one, ``XAI_COURSE_DEVICE=cpu``
+to stay on the CPU); images and results are kept on the CPU for drawing. A function that is still a stub shows which exercise to finish; one
 that raises shows its error; the widget itself never dies.
 """
 
@@ -16,6 +18,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import torch
 
+from utils.device import course_device
 from utils.names import BASELINE_KINDS, METHOD_BY_NAME, METHODS
 from utils.plotting import image_for_display, show_heatmap_overlay, show_image, show_signed_map
 
@@ -31,7 +34,8 @@ DEFAULT_METHODS = ("Vanilla gradients", "Grad-CAM")
 
 
 class SaliencyExplorer:
-    def __init__(self, functions: dict | None = None, compare: dict | None = None):
+    def __init__(self, functions: dict | None = None, compare: dict | None = None, device=None):
+        self.device = str(course_device(device))
         rows = {"": FunctionSet(functions or {})}
         for label, other in (compare or {}).items():
             rows[label] = FunctionSet(other)
@@ -85,7 +89,7 @@ class SaliencyExplorer:
 
     @property
     def model(self):
-        return images.load_model(self.kind)
+        return images.load_model(self.kind, self.device)
 
     def subject(self) -> images.Subject:
         """The chosen model's chosen image, loaded (and resized) once per choice, not on every access.
@@ -96,6 +100,10 @@ class SaliencyExplorer:
         if self._subject is None or self._subject[0] != choice:
             self._subject = (choice, images.subject(*choice))
         return self._subject[1]
+
+    def _x(self) -> torch.Tensor:
+        """A fresh copy of the chosen image on the model's device, for a notebook's function."""
+        return self.subject().x.clone().to(self.device)
 
     def _model_changed(self):
         self.image_choice.options = images.image_choices(self.kind)
@@ -110,7 +118,7 @@ class SaliencyExplorer:
         if self.image_choice.value is None:
             return
         names = images.class_names(self.kind)
-        top = images.top_classes(self.kind, self.subject().x)
+        top = images.top_classes(self.kind, self.subject().x, device=self.device)
         self.top5.options = [(f"{names[c]} ({p:.2f})", c) for c, p in top]
         self.top5.value = top[0][0]
         self.class_index.value = top[0][0]
@@ -148,13 +156,13 @@ class SaliencyExplorer:
                                        + " and ".join(f"{n}= (exercise in {EXERCISE_OF[n]})" for n in missing)
                                        + " to saliency_explorer.", kind="not_done")
             try:
-                baseline = self._baseline_for(functions, subject.x.clone()) if "baseline" in method.uses else None
+                baseline = self._baseline_for(functions, self._x()) if "baseline" in method.uses else None
             except _Unavailable as reason:
                 return Outcome(message=str(reason), kind="not_done")
-            outcome = attempt(functions.explain, method, self.model, subject.x.clone(), class_idx, baseline=baseline,
+            outcome = attempt(functions.explain, method, self.model, self._x(), class_idx, baseline=baseline,
                               steps=self.steps.value, samples=self.samples.value, noise_std=self.noise_std.value,
                               on_step=self._step, exercises=EXERCISE_OF)
-            return outcome
+            return _on_cpu(outcome)
 
         return self.cache.get(key, run)
 
@@ -222,8 +230,8 @@ class SaliencyExplorer:
         return fig, undrawable
 
     def render_feature_maps(self) -> None:
-        outcome = attempt(maps_and_weights, self.model, self.subject().x.clone(), self.class_index.value,
-                          self.layer.value)
+        outcome = _on_cpu(attempt(maps_and_weights, self.model, self._x(), self.class_index.value,
+                                  self.layer.value))
         if not outcome.ok:
             self.features_status.value = f"<b>{outcome.message}</b>"
             return
@@ -241,14 +249,14 @@ class SaliencyExplorer:
         parameters = dict(steps=self.steps.value, samples=self.samples.value, noise_std=self.noise_std.value)
         if "baseline" in method.uses:
             try:
-                parameters["baseline"] = self._baseline_for(functions, subject.x.clone())
+                parameters["baseline"] = self._baseline_for(functions, self._x())
             except _Unavailable as reason:
                 self.sanity_status.value = f"<b>{reason}</b>"
                 return
         randomised = self.cache.get(("sanity", row, subject.key, class_idx, method.name, self._parameters(method),
                                      n_layers),
-                                    lambda: randomised_map(functions, method, self.model, subject.x.clone(), class_idx,
-                                                           n_layers, **parameters))
+                                    lambda: _on_cpu(randomised_map(functions, method, self.model, self._x(),
+                                                                   class_idx, n_layers, **parameters)))
         rho = correlation(functions, trained.value, randomised.value) if trained.ok and randomised.ok else \
             Outcome(message="", kind="not_done")
         self.sanity_result = {"trained": trained, "randomised": randomised, "rank_correlation": rho}
@@ -287,14 +295,26 @@ def _squeeze(value):
     return t
 
 
+def _on_cpu(outcome: Outcome) -> Outcome:
+    """The outcome with its tensors (a tensor, or a tuple of them) on the CPU, where they are drawn and compared."""
+    value = outcome.value
+    if isinstance(value, torch.Tensor):
+        return Outcome(value.cpu(), outcome.message, outcome.kind)
+    if isinstance(value, tuple) and any(isinstance(v, torch.Tensor) for v in value):
+        return Outcome(tuple(v.cpu() if isinstance(v, torch.Tensor) else v for v in value), outcome.message,
+                       outcome.kind)
+    return outcome
+
+
 def saliency_explorer(functions: dict | None = None, *, compare: dict | None = None, render: bool = True,
-                      **named_functions) -> SaliencyExplorer:
+                      device=None, **named_functions) -> SaliencyExplorer:
     """Build (and display, inside Jupyter) the explorer over a notebook's functions.
 
     Pass functions by name (``compute_gradcam=compute_gradcam``) or as a dict;
-    ``compare={"label": {...}}`` adds a row per other set of functions.
+    ``compare={"label": {...}}`` adds a row per other set of functions; ``device`` (default
+    :func:`utils.device.course_device`) is where the model runs.
     """
-    explorer = SaliencyExplorer({**(functions or {}), **named_functions}, compare=compare)
+    explorer = SaliencyExplorer({**(functions or {}), **named_functions}, compare=compare, device=device)
     if render:
         explorer.render()
     show_in_notebook(explorer.widget())
