@@ -319,6 +319,371 @@ def test_stage07_cost_mistakes_fail(costs, message):
         checks.check_cost_multipliers(costs, 50, 25)
 
 
+# --- stage 05: Captum's own result, the defaults and eval mode ------------------------------------------
+
+def make_captum_ig_extra(by_hand=False, eval_mode=True, default_steps=50, zero_default=True):
+    """Captum configured as the trapezoid, written another way (NumPy result), each extra mistake a switch."""
+    from captum.attr import IntegratedGradients
+
+    def captum_integrated_gradients(model, input_tensor, target_class, baseline=None, steps=default_steps):
+        if eval_mode:
+            model.eval()
+        x = input_tensor.detach()
+        if baseline is None:
+            baseline = torch.zeros_like(x) if zero_default else torch.full_like(x, -1.0)
+        ig = IntegratedGradients(model)
+        result = ig.attribute(x, baselines=baseline, target=target_class, n_steps=steps + 1,
+                              method="riemann_trapezoid") * ((steps + 1) / steps)
+        if by_hand:  # Captum called for show, the answer computed by hand
+            ig.attribute(x, baselines=baseline, target=target_class)
+            result = make_ig()(model, input_tensor, target_class, baseline, steps)
+        return result.detach().numpy()
+
+    return captum_integrated_gradients
+
+
+def test_the_captum_checks_pass_a_numpy_solution():
+    checks.check_captum_integrated_gradients(make_captum_ig_extra())
+    checks.check_captum_integrated_gradients(make_captum_ig())
+    checks.check_ig_on_cubic_model(make_captum_ig_extra(), "captum_integrated_gradients")
+
+
+@pytest.mark.parametrize("mistake, message", [
+    (make_captum_ig_extra(by_hand=True), "does not return its attributions"),
+    (make_ig(), "did not call IntegratedGradients"),
+    (make_captum_ig_extra(eval_mode=False), "call model.eval\\(\\) first"),
+    (make_captum_ig_extra(default_steps=20), "the defaults are baseline=None \\(zeros shaped like the input\\) and "
+                                              "steps=50"),
+    (make_captum_ig_extra(zero_default=False), "the defaults are baseline=None"),
+], ids=["IG by hand, Captum thrown away", "no Captum", "no eval()", "default steps 20", "default baseline -1"])
+def test_stage05_extra_mistakes_fail(mistake, message):
+    with pytest.raises(AssertionError, match=message):
+        checks.check_captum_integrated_gradients(mistake)
+
+
+# --- stage 08: randomize_layers -------------------------------------------------------------------------
+
+def make_randomizer(copy_model=True, layer_kind="own", seed_each=True, fork=True, zero_bug=False, check_range=True):
+    """``layer_kind``: "own" (parameters(recurse=False)), "conv_linear" (isinstance), "recursive" (parameters())."""
+    import copy
+
+    def randomize_layers(model, n_layers, seed=0):
+        out = copy.deepcopy(model) if copy_model else model
+        if layer_kind == "own":
+            layers = [m for m in out.modules() if list(m.parameters(recurse=False))]
+        elif layer_kind == "conv_linear":
+            layers = [m for m in out.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+        else:
+            layers = [m for m in out.modules() if list(m.parameters())]
+        if check_range and not 0 <= n_layers <= len(layers):
+            raise ValueError(f"n_layers must be in 0..{len(layers)}")
+        chosen = layers[-n_layers:] if zero_bug else layers[len(layers) - n_layers:]
+
+        def draw():
+            if not seed_each:
+                torch.manual_seed(seed)
+            for layer in reversed(chosen):
+                if seed_each:
+                    torch.manual_seed(seed)
+                layer.reset_parameters()
+
+        if fork:
+            with torch.random.fork_rng():
+                draw()
+        else:
+            draw()
+        return out
+
+    return randomize_layers
+
+
+def test_the_randomize_check_passes_a_correct_solution():
+    checks.check_randomize_layers(make_randomizer())
+
+
+def test_the_randomize_check_passes_the_bottom_up_order_and_named_modules():
+    import copy
+
+    def randomize_layers(model, n_layers, seed=0):
+        named = [(n, m) for n, m in model.named_modules() if next(m.parameters(recurse=False), None) is not None]
+        if n_layers < 0 or n_layers > len(named):
+            raise ValueError("out of range")
+        out = copy.deepcopy(model)
+        state = torch.random.get_rng_state()
+        for n, _ in named[len(named) - n_layers:]:  # input side first: the order does not matter
+            torch.manual_seed(seed)
+            out.get_submodule(n).reset_parameters()
+        torch.random.set_rng_state(state)
+        return out
+
+    checks.check_randomize_layers(randomize_layers)
+
+
+@pytest.mark.parametrize("mistake, message", [
+    (make_randomizer(copy_model=False), "changed the original model"),
+    (make_randomizer(layer_kind="conv_linear"), "A batch norm counts"),
+    (make_randomizer(layer_kind="conv_linear", check_range=False), "the batch norm was skipped"),
+    (make_randomizer(layer_kind="recursive", check_range=False), "a container .* was counted as a layer"),
+    (make_randomizer(seed_each=False), "Seed before each layer"),
+    (make_randomizer(fork=False), "changed the caller's random state"),
+    (make_randomizer(zero_bug=True), "layers\\[-0:\\] is the whole list"),
+    (make_randomizer(check_range=False), "outside 0..4 is an error"),
+], ids=["no copy", "Conv/Linear only", "Conv/Linear only, no range check", "containers counted", "seed once", "no fork_rng", "layers[-0:]",
+        "no range check"])
+def test_randomize_layers_mistakes_fail(mistake, message):
+    with pytest.raises(AssertionError, match=message):
+        checks.check_randomize_layers(mistake)
+
+
+def test_returning_the_model_itself_at_zero_fails():
+    def randomize_layers(model, n_layers, seed=0):
+        return model if n_layers == 0 else make_randomizer()(model, n_layers, seed)
+
+    with pytest.raises(AssertionError, match="returned the model itself"):
+        checks.check_randomize_layers(randomize_layers)
+
+
+# --- stage 08: rank_correlation ------------------------------------------------------------------------
+
+def make_rank_correlation(pearson=False, signed=False, always_abs=False, ordinal=False, guard="both",
+                          numpy_only=False, nan_check=True):
+    """Spearman via average ranks written by hand; ``guard``: "both", "a" (only map_a checked), "before_abs"."""
+    import numpy as np
+
+    def ranks(v):
+        if ordinal:
+            return np.argsort(np.argsort(v, kind="stable"), kind="stable").astype(float) + 1
+        order = np.sort(v)
+        return (np.searchsorted(order, v, "left") + np.searchsorted(order, v, "right") + 1) / 2
+
+    def rank_correlation(map_a, map_b, absolute=True):
+        if numpy_only:
+            a, b = np.array(map_a.tolist()).ravel(), map_b.numpy().ravel()
+        else:
+            a = (map_a.detach().numpy() if isinstance(map_a, torch.Tensor) else np.asarray(map_a)).astype(float).ravel()
+            b = (map_b.detach().numpy() if isinstance(map_b, torch.Tensor) else np.asarray(map_b)).astype(float).ravel()
+        if nan_check and not (np.isfinite(a).all() and np.isfinite(b).all()):
+            raise ValueError("NaN")
+        if guard == "before_abs" and (a.std() == 0 or b.std() == 0):
+            return 0.0
+        if (absolute and not signed) or always_abs:
+            a, b = np.abs(a), np.abs(b)
+        if guard == "both" and (a.std() == 0 or b.std() == 0):
+            return 0.0
+        if guard == "a" and a.std() == 0:
+            return 0.0
+        ra, rb = (a, b) if pearson else (ranks(a), ranks(b))
+        ra, rb = ra - ra.mean(), rb - rb.mean()
+        return float((ra * rb).sum() / np.sqrt((ra ** 2).sum() * (rb ** 2).sum()))
+
+    return rank_correlation
+
+
+def test_the_rank_check_passes_correct_solutions():
+    import numpy as np
+    import scipy.stats
+
+    checks.check_rank_correlation(make_rank_correlation())
+
+    def with_scipy(map_a, map_b, absolute=True):
+        a = np.asarray(torch.as_tensor(np.asarray(map_a), dtype=torch.float64)).ravel()
+        b = np.asarray(torch.as_tensor(np.asarray(map_b), dtype=torch.float64)).ravel()
+        if not (np.isfinite(a).all() and np.isfinite(b).all()):
+            raise ValueError("NaN in a map")
+        a, b = (np.abs(a), np.abs(b)) if absolute else (a, b)
+        if np.ptp(a) == 0 or np.ptp(b) == 0:
+            return 0.0
+        return float(scipy.stats.spearmanr(a, b)[0])
+
+    checks.check_rank_correlation(with_scipy)
+
+
+def test_the_hand_worked_correlations_are_spearmans():
+    """The expected values of the visible checks, worked out by hand, against SciPy."""
+    import numpy as np
+    import scipy.stats
+
+    for a, b, absolute, rho, _ in checks.RANK_CASES:
+        a, b = np.ravel(a), np.ravel(b)
+        if absolute:
+            a, b = np.abs(a), np.abs(b)
+        assert scipy.stats.spearmanr(a, b)[0] == pytest.approx(rho, abs=1e-12)
+    maps = [np.abs(m) for m in checks.CASCADE_MAPS]
+    assert [scipy.stats.spearmanr(maps[0], m)[0] for m in maps[1:]] == pytest.approx(checks.CASCADE_RHO, abs=1e-12)
+
+
+@pytest.mark.parametrize("mistake, message", [
+    (make_rank_correlation(signed=True), "correlation of the signed maps"),
+    (make_rank_correlation(always_abs=True), "with absolute=False compare the signed maps"),
+    (make_rank_correlation(pearson=True), "Pearson's correlation of the values"),
+    (make_rank_correlation(ordinal=True), "tied values got different ranks"),
+    (make_rank_correlation(guard="a"), "map_b constant.*return 0.0"),
+    (make_rank_correlation(guard="before_abs"), "constant after taking absolute values.*return 0.0"),
+    (make_rank_correlation(numpy_only=True), "accept tensors and NumPy arrays alike"),
+    (make_rank_correlation(nan_check=False), "raise ValueError"),
+], ids=["signed by default", "absolute=False ignored", "Pearson", "ordinal ranks", "guard on map_a only",
+        "guard before |.|", "tensors only", "NaN accepted"])
+def test_rank_correlation_mistakes_fail(mistake, message):
+    with pytest.raises(AssertionError, match=message):
+        checks.check_rank_correlation(mistake)
+
+
+# --- stage 08: the cascade -------------------------------------------------------------------------------
+
+def make_cascade(rank=None, randomize=None, consecutive=False, cumulative=False):
+    import numpy as np
+
+    def model_randomization_test(explain, model, x, target, layers):
+        correlate = rank or make_rank_correlation()
+        randomizer = randomize or make_randomizer()
+        trained = explain(model, x, target)
+        previous, current, curve = trained, model, []
+        for k in layers:
+            current = randomizer(current, 1) if cumulative else randomizer(model, k)
+            new = explain(current, x, target)
+            curve.append(correlate(previous if consecutive else trained, new))
+            previous = new
+        return torch.tensor(curve) if not consecutive else np.array(curve)
+
+    return model_randomization_test
+
+
+def bottom_up_randomizer(model, n_layers, seed=0):
+    """Re-initialises the bottom n_layers layers (input side) instead of the top ones."""
+    import copy
+
+    out = copy.deepcopy(model)
+    for layer in [m for m in out.modules() if list(m.parameters(recurse=False))][:n_layers]:
+        torch.manual_seed(seed)
+        layer.reset_parameters()
+    return out
+
+
+def test_the_cascade_check_passes_a_correct_solution():
+    checks.check_model_randomization_test(make_cascade())
+
+
+@pytest.mark.parametrize("mistake, message", [
+    (make_cascade(rank=make_rank_correlation(pearson=True)), "Pearson's correlation of \\|map\\|"),
+    (make_cascade(rank=make_rank_correlation(signed=True)), "signed maps"),
+    (make_cascade(consecutive=True), "the previous step's map"),
+    (make_cascade(cumulative=True), "not a copy that is already randomised"),
+    (make_cascade(randomize=bottom_up_randomizer), "randomised layers are not the top ones"),
+], ids=["Pearson rank_correlation", "signed rank_correlation", "consecutive maps", "cumulative copies",
+        "the bottom layers randomised"])
+def test_cascade_mistakes_fail(mistake, message):
+    with pytest.raises(AssertionError, match=message):
+        checks.check_model_randomization_test(mistake)
+
+
+# --- stage 08: deletion and insertion ----------------------------------------------------------------------
+
+def make_curve(insert=False, absolute=False, ascending=False, flip_ties=False, entries=False, rounding="floor",
+               ignore_baseline=False, score="softmax", predicted=False, eval_mode=True, swap=False):
+    import math
+
+    def curve(model, x, target, attribution, steps, baseline):
+        if eval_mode:
+            model.eval()
+        a = torch.as_tensor(attribution, dtype=torch.float32)
+        h, w = x.shape[-2:]
+        if entries:
+            scores = a.reshape(x.shape).flatten() if a.numel() == x.numel() else a.flatten()
+        else:
+            scores = a.reshape(-1, h, w).sum(0).flatten()
+        if absolute:
+            scores = scores.abs()
+        if flip_ties:
+            order = torch.argsort(scores, stable=True).flip(0)
+        else:
+            order = torch.argsort(scores, descending=not ascending, stable=True)
+        n = scores.numel()
+        reveal = insert != swap
+        b = torch.zeros_like(x) if ignore_baseline else baseline
+        with torch.no_grad():
+            if predicted:
+                target = int(model(x).argmax())
+        images = []
+        for k in range(steps + 1):
+            count = {"floor": k * n // steps, "ceil": math.ceil(k * n / steps), "round": round(k * n / steps)}[rounding]
+            chosen = torch.zeros(n, dtype=torch.bool)
+            chosen[order[:count]] = True
+            chosen = chosen.reshape(x.shape[1:] if entries else (h, w))
+            images.append(torch.where(chosen, x[0], b[0]) if reveal else torch.where(chosen, b[0], x[0]))
+        with torch.no_grad():
+            logits = model(torch.stack(images))
+        values = {"softmax": logits.softmax(1)[:, target], "sigmoid": torch.sigmoid(logits[:, target]),
+                  "logit": logits[:, target]}[score]
+        return values.numpy()
+
+    return curve
+
+
+@pytest.mark.parametrize("insert", [False, True], ids=["deletion", "insertion"])
+def test_the_curve_checks_pass_correct_solutions(insert):
+    checks.check_deletion_curve(make_curve(insert=insert), insert=insert)
+
+
+@pytest.mark.parametrize("insert", [False, True], ids=["deletion", "insertion"])
+@pytest.mark.parametrize("mistake, message", [
+    (dict(absolute=True), "orders the pixels by \\|score\\|"),
+    (dict(ascending=True), "takes the lowest score first"),
+    (dict(flip_ties=True), "equal scores keep their row-major order"),
+    (dict(entries=True), "changes single entries"),
+    (dict(rounding="ceil"), "rounds n_k up"),
+    (dict(rounding="round"), "rounds n_k to the nearest integer"),
+    (dict(ignore_baseline=True), "take the changed pixels' values from `baseline`"),
+    (dict(score="sigmoid"), "sigmoid of the target's logit"),
+    (dict(score="logit"), "holds logits"),
+    (dict(predicted=True), "follows the class the model predicts"),
+    (dict(eval_mode=False), "Call model.eval\\(\\)"),
+    (dict(swap=True), "is the other curve"),
+], ids=["|attribution|", "ascending", "ties reversed", "entries not pixels", "ceil", "round", "baseline ignored",
+        "sigmoid", "logits", "predicted class", "train mode", "swapped"])
+def test_curve_mistakes_fail(mistake, message, insert):
+    with pytest.raises(AssertionError, match=message):
+        checks.check_deletion_curve(make_curve(insert=insert, **mistake), insert=insert)
+
+
+# --- stage 08: the area under a curve ------------------------------------------------------------------
+
+def make_area(rule="trapezoid", flatten=True, lists=True):
+    import numpy as np
+
+    def area_under_curve(curve):
+        values = torch.as_tensor(np.asarray(curve), dtype=torch.float64) if lists else curve.detach().double()
+        values = values.flatten() if flatten else values
+        k = len(values)
+        if rule == "mean":
+            return float(values.mean())
+        if rule == "dx1":
+            return float(torch.trapezoid(values))
+        if rule == "left":
+            return float(values[:-1].sum() / (k - 1))
+        return float(torch.trapezoid(values, dx=1.0 / (k - 1)))
+
+    return area_under_curve
+
+
+def test_the_area_check_passes_correct_solutions():
+    import numpy as np
+
+    checks.check_area_under_curve(make_area())
+    checks.check_area_under_curve(lambda c: float(np.trapezoid(np.ravel(c), dx=1 / (np.asarray(c).size - 1))))
+
+
+@pytest.mark.parametrize("mistake, message", [
+    (make_area(rule="mean"), "mean of the points"),
+    (make_area(rule="dx1"), "spacing 1 \\(the default dx\\)"),
+    (make_area(rule="left"), "Riemann sum"),
+    (make_area(flatten=False), "len\\(\\) of a \\(1, K\\) curve is 1"),
+    (make_area(lists=False), "accept tensors, NumPy arrays and lists"),
+], ids=["mean", "dx = 1", "left Riemann", "(1, K) not flattened", "lists refused"])
+def test_area_mistakes_fail(mistake, message):
+    with pytest.raises(AssertionError, match=message):
+        checks.check_area_under_curve(mistake)
+
+
 # --- the hidden tests' messages say why, where the cause is clear -----------------------------------
 
 def test_hidden_messages_name_the_likely_cause():

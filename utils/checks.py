@@ -749,3 +749,544 @@ def your_functions(stage: str, *names: str, notebook=None) -> dict:
     if missing:
         raise AssertionError(f"{path.name} defines no {', '.join(missing)} in its exercise cells.")
     return {n: namespace[n] for n in names}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Stage 08: sanity checks and faithfulness. Small networks whose right answers follow from the
+# definitions of the notebook's markdown; each check names the likely mistake.
+# ---------------------------------------------------------------------------------------------------
+
+class SmallBatchNormNet(nn.Module):
+    """conv1 → bn1 → ReLU → conv2 → global average pooling → fc, on (N, 1, 6, 6) inputs, 3 classes.
+
+    Four parameterised layers, registered in the order of the forward pass (conv1, bn1, conv2, fc),
+    every parameter and batch-norm statistic moved away from PyTorch's initialisation, so a
+    re-initialised layer always shows. ``features`` holds conv1 and bn1 (a container: it owns no
+    parameters itself).
+    """
+
+    layer_names = ("features.0", "features.1", "conv2", "fc")
+
+    def __init__(self, seed: int = 40):
+        super().__init__()
+        with _seeded():
+            self.features = nn.Sequential(nn.Conv2d(1, 3, 3, padding=1), nn.BatchNorm2d(3))
+            self.act = nn.ReLU()
+            self.conv2 = nn.Conv2d(3, 4, 3, padding=1)
+            self.gap = nn.AdaptiveAvgPool2d(1)
+            self.fc = nn.Linear(4, 3)
+        generator = torch.Generator().manual_seed(seed)
+        with torch.no_grad():
+            for tensor in (*self.parameters(), self.features[1].running_mean):
+                tensor.add_(0.5 * torch.randn(tensor.shape, generator=generator))
+            self.features[1].running_var.copy_(0.5 + torch.rand(3, generator=generator))
+
+    def forward(self, x):
+        return self.fc(self.gap(self.conv2(self.act(self.features(x)))).flatten(1))
+
+
+def _layer_state(layer: nn.Module) -> dict:
+    return {k: v.detach().clone() for k, v in layer.state_dict().items() if k != "num_batches_tracked"}
+
+
+def _same_state(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def _fresh_layer(layer: nn.Module, seed: int) -> dict:
+    """What ``layer`` holds after ``torch.manual_seed(seed); layer.reset_parameters()`` (on a copy)."""
+    import copy
+
+    fresh = copy.deepcopy(layer)
+    with _seeded():
+        torch.manual_seed(seed)
+        fresh.reset_parameters()
+    return _layer_state(fresh)
+
+
+def check_randomize_layers(function, name: str = "randomize_layers") -> None:
+    """``function(model, n_layers, seed=...)`` on :class:`SmallBatchNormNet` (handed over in train mode).
+
+    Its parameterised layers, input side first: conv1, bn1 (inside a container), conv2, fc. For every
+    n in 0..4 the top n must hold what ``reset_parameters()`` gives right after ``torch.manual_seed(seed)``
+    (each layer on its own), the others their trained values, on a copy; the original and the caller's
+    random state untouched; n = 5 and n = -1 raise ``ValueError``. Names the mistake when the original
+    is changed, the model itself is returned, the batch norm is skipped, a container is counted, the
+    seed is set once for all layers (or not at all), or the random state leaks.
+    """
+    import copy
+
+    model = SmallBatchNormNet().train()
+    layers = [model.get_submodule(n) for n in SmallBatchNormNet.layer_names]
+    labels = ["conv1", "bn1 (a BatchNorm2d)", "conv2", "fc"]
+    trained = [_layer_state(layer) for layer in layers]
+    original = copy.deepcopy(model.state_dict())
+    for seed in (0, 7):
+        expected = [_fresh_layer(layer, seed) for layer in layers]
+        for n in (2, 4, 1, 3, 0):
+            torch.manual_seed(1234)
+            torch.rand(3)
+            state = torch.random.get_rng_state()
+            call = f"{name}(model, {n}, seed={seed})"
+            try:
+                result = run_exercise(function, model, n, seed=seed)
+            except ValueError as error:
+                raise AssertionError(f"{call} raised ValueError ({error}), but this network has 4 parameterised "
+                                     "layers: conv1, bn1, conv2, fc. A batch norm counts: it owns parameters "
+                                     "(γ and β) itself.") from None
+            if not torch.equal(torch.random.get_rng_state(), state):
+                raise AssertionError(f"{call} changed the caller's random state: draw inside "
+                                     "`with torch.random.fork_rng():` so that the notebook's random numbers are "
+                                     "the same with or without the call.")
+            if not all(torch.equal(v, model.state_dict()[k]) for k, v in original.items()):
+                raise AssertionError(f"{call} changed the original model: re-initialise the layers of a copy "
+                                     "(copy.deepcopy(model)); the trained model must stay as it is.")
+            if result is model:
+                raise AssertionError(f"{call} returned the model itself; return a copy (copy.deepcopy(model)), "
+                                     "even when nothing is re-initialised (n_layers=0).")
+            if not isinstance(result, nn.Module):
+                raise AssertionError(f"{call} returned {type(result).__name__}; return the randomised copy "
+                                     "(a torch.nn.Module).")
+            try:
+                got = [_layer_state(result.get_submodule(n_)) for n_ in SmallBatchNormNet.layer_names]
+            except AttributeError:
+                raise AssertionError(f"{call} returned a model without the original's layers; return a copy of "
+                                     "the whole model.") from None
+            changed = [label for label, g, t in zip(labels, got, trained) if not _same_state(g, t)]
+            wanted = labels[len(labels) - n:] if n else []
+            if changed != wanted:
+                cause = "check which layers you re-initialise."
+                if n == 0 and changed:
+                    cause = "with n_layers=0 nothing may change (careful: layers[-0:] is the whole list)."
+                elif "bn1 (a BatchNorm2d)" in wanted and "bn1 (a BatchNorm2d)" not in changed:
+                    cause = ("the batch norm was skipped: every module that owns parameters itself counts, "
+                             "batch norms included (not only Conv2d and Linear).")
+                raise AssertionError(f"{call} on a network whose parameterised layers are conv1, bn1, conv2, fc "
+                                     f"(input side first): the layers that changed are {changed or 'none'}, "
+                                     f"expected the top {n}: {wanted or 'none'}. {cause}")
+            for label, g, e in zip(labels[len(labels) - n:], got[len(labels) - n:], expected[len(labels) - n:]):
+                if not _same_state(g, e):
+                    raise AssertionError(
+                        f"{call}: {label} does not hold what its reset_parameters() gives right after "
+                        f"torch.manual_seed({seed}). Seed before each layer (torch.manual_seed(seed), then "
+                        "layer.reset_parameters()), not once for all of them, so that a layer's new weights depend "
+                        "only on the seed and its shape, whatever n_layers is.")
+    for n in (len(layers) + 1, -1):
+        try:
+            run_exercise(function, model, n)
+        except ValueError:
+            continue
+        except AttributeError as error:
+            raise AssertionError(f"{name}(model, {n}) failed with AttributeError ({error}): a container (the "
+                                 "model itself, an nn.Sequential) was counted as a layer. Count only the modules "
+                                 "that own parameters themselves: m.parameters(recurse=False).") from None
+        raise AssertionError(f"{name}(model, {n}) on a network with 4 parameterised layers did not raise: n_layers "
+                             "outside 0..4 is an error (raise ValueError).")
+
+
+# --- Spearman's rank correlation on maps whose ranks are easy to write down -----------------------
+
+#: (map_a, map_b, absolute, ρ, why). ρ was worked out by hand from the ranks (tests/test_visible_checks.py
+#: checks every value against scipy.stats.spearmanr).
+RANK_CASES = [
+    ([[1.0, -2.0], [3.0, 4.0]], [[1.0, 3.0], [-2.0, 4.0]], True, 0.8,
+     "|a| ranks its entries 1, 2, 3, 4 and |b| 1, 3, 2, 4"),
+    ([[1.0, -2.0], [3.0, 4.0]], [[1.0, 3.0], [-2.0, 4.0]], False, 0.2,
+     "a (signed) ranks its entries 2, 1, 3, 4 and b 2, 3, 1, 4"),
+    ([1.0, 2.0, 3.0, 40.0], [1.0, 2.0, 3.0, 4.0], True, 1.0, "both rank their entries 1, 2, 3, 4"),
+    ([1.0, -1.0, 2.0, 0.0, 3.0], [1.0, 2.0, -2.0, 0.0, 3.0], True, 35 / 38,
+     "|a| has ranks 2.5, 2.5, 4, 1, 5 and |b| 2, 3.5, 3.5, 1, 5 (ties share the mean of their ranks)"),
+    ([0.0, 0.0, 1.0, 2.0, -3.0], [0.0, 1.0, 1.0, 2.0, -3.0], False, 35 / 38,
+     "a (signed) has ranks 2.5, 2.5, 4, 5, 1 and b 2, 3.5, 3.5, 5, 1 (ties share the mean of their ranks)"),
+]
+
+
+def check_rank_correlation(function, name: str = "rank_correlation") -> None:
+    """``function(map_a, map_b, absolute=...)`` on :data:`RANK_CASES`, constant maps and mixed inputs.
+
+    Names the mistake when the signs are kept with absolute=True or dropped with absolute=False, when it
+    is Pearson's correlation of the values, when tied values get distinct ranks, when a constant map (on
+    either side, or constant only after |.|) gives anything but 0.0, and when NaN is not refused.
+    """
+    as_tensor = lambda v: torch.tensor(v, dtype=torch.float32)  # noqa: E731
+    for a, b, absolute, rho, why in RANK_CASES:
+        for first, second in ((as_tensor(a), as_tensor(b)), (np.array(a), as_tensor(b)), (as_tensor(a), np.array(b))):
+            call = f"{name}({a}, {b}, absolute={absolute})"
+            mixed = "" if type(first) is type(second) else (
+                f" with map_a a {type(first).__name__} and map_b a {type(second).__name__}")
+            try:
+                got = check_scalar(run_exercise(function, first, second, absolute=absolute), name)
+            except (AttributeError, TypeError, RuntimeError) as error:
+                if not mixed:
+                    raise
+                raise AssertionError(f"{call}{mixed} failed ({type(error).__name__}: {error}): it must accept "
+                                     "tensors and NumPy arrays alike (convert both to one type first).") from None
+            if abs(got - rho) < 1e-6:
+                continue
+            values = [np.abs(np.ravel(v)) if absolute else np.ravel(v) for v in (a, b)]
+            pearson = float(np.corrcoef(*values)[0, 1])
+            cause = "check the formula of the markdown."
+            if abs(got - pearson) < 1e-6 and abs(pearson - rho) > 1e-6:
+                cause = ("that is Pearson's correlation of the values; Spearman's is Pearson's correlation of "
+                         "the ranks, so any increasing relation gives 1.")
+            elif mixed:
+                cause = "it must accept tensors and NumPy arrays alike (convert both to one type first)."
+            elif rho == 0.8 and abs(got - 0.2) < 1e-6:
+                cause = "that is the correlation of the signed maps: with absolute=True compare |a| with |b|."
+            elif rho == 0.2 and abs(got - 0.8) < 1e-6:
+                cause = "that is the correlation of |a| and |b|: with absolute=False compare the signed maps."
+            elif "ties" in why and abs(got - 1.0) < 1e-6:
+                cause = ("the tied values got different ranks (e.g. argsort of argsort); tied values share the "
+                         "mean of their ranks.")
+            raise AssertionError(f"{call}{mixed} returned {got:.4f}, expected {rho:.4f}: {why}. {cause}")
+    generator = torch.Generator().manual_seed(41)
+    varied = torch.rand(3, 3, generator=generator) - 0.5
+    for a, b, what in ((torch.full((3, 3), 2.0), varied, "map_a constant"),
+                       (varied, torch.full((3, 3), 2.0), "map_b constant"),
+                       (torch.ones(3, 3), torch.ones(3, 3), "both maps constant"),
+                       (torch.tensor([[1.0, -1.0, 1.0], [-1.0, 1.0, -1.0], [1.0, 1.0, -1.0]]), varied,
+                        "map_a constant after taking absolute values (entries ±1)")):
+        try:
+            got = check_scalar(run_exercise(function, a, b), name)
+        except AssertionError as error:
+            if isinstance(error, ExerciseNotDone):
+                raise
+            raise AssertionError(f"{name} with {what}: {error} A constant map has no ranking: return 0.0 "
+                                 "(check both maps, after taking absolute values).") from None
+        except ZeroDivisionError:
+            raise AssertionError(f"{name} with {what} divided by zero: a constant map has no ranking; return "
+                                 "0.0 (check both maps, after taking absolute values).") from None
+        if got != 0.0:
+            raise AssertionError(f"{name} with {what} returned {got}; a constant map has no ranking: return 0.0.")
+    nan = torch.tensor([[1.0, float("nan")], [2.0, 3.0]])
+    try:
+        got = run_exercise(function, nan, torch.ones(2, 2) + torch.eye(2))
+    except ValueError:
+        return
+    raise AssertionError(f"{name} with a map holding NaN returned {got!r}; a map with NaN or infinite values has "
+                         "no ranking: raise ValueError.")
+
+
+# --- the cascade, with maps whose correlations are known -------------------------------------------
+
+#: The map an explanation returns when j of the model's top layers differ from the trained model's.
+CASCADE_MAPS = [[6.0, -5.0, 4.0, -3.0, 2.0, -1.0], [6.0, -5.0, 4.0, -3.0, 1.0, -2.0],
+                [1.0, 5.0, -4.0, 3.0, -20.0, 6.0], [-1.0, 2.0, -3.0, 4.0, -5.0, 60.0]]
+#: ρ(|map 0|, |map j|) for j = 1, 2, 3, worked out from the ranks (checked against SciPy in the tests).
+CASCADE_RHO = [33 / 35, -5 / 7, -1.0]
+
+
+class _CascadeNet(nn.Module):
+    """Three parameterised layers (conv, conv, fc), registered in forward order, weights moved from initialisation."""
+
+    def __init__(self):
+        super().__init__()
+        with _seeded():
+            self.conv1, self.conv2, self.fc = nn.Conv2d(1, 2, 1), nn.Conv2d(2, 2, 1), nn.Linear(12, 3)
+        generator = torch.Generator().manual_seed(42)
+        with torch.no_grad():
+            for p in self.parameters():
+                p.add_(0.5 * torch.randn(p.shape, generator=generator))
+
+    def forward(self, x):
+        return self.fc(self.conv2(self.conv1(x)).flatten(1))
+
+
+def check_model_randomization_test(function, name: str = "model_randomization_test") -> None:
+    """``function(explain, model, x, target, [1, 2, 3])`` with an ``explain`` whose map is known for each model.
+
+    ``explain`` returns :data:`CASCADE_MAPS` [j] when the top j of the model's 3 parameterised layers differ
+    from the trained model's (so it relies on your ``randomize_layers``), and checks that it gets the same x
+    and target. The curve must be :data:`CASCADE_RHO`, whatever your own ``rank_correlation`` gives. Names
+    the mistake when the maps are compared signed, with Pearson's correlation, with the previous step's map,
+    or when the cascade randomises an already randomised copy.
+    """
+    model = _CascadeNet().eval()
+    names = ["conv1", "conv2", "fc"]
+    trained = {n: _layer_state(model.get_submodule(n)) for n in names}
+    x, target = torch.rand(1, 1, 2, 3, generator=torch.Generator().manual_seed(43)), 2
+    seen = []
+
+    def explain(m, inputs, cls):
+        if not isinstance(m, nn.Module):
+            raise AssertionError(f"{name} passed {type(m).__name__} to explain as the model; call "
+                                 "explain(model, x, target) with a model.")
+        if int(cls) != target or not torch.equal(torch.as_tensor(inputs).detach().reshape(x.shape).to(x.dtype), x):
+            raise AssertionError(f"{name} changed x or the target before explaining; every map explains the same "
+                                 "x and target.")
+        differs = [not _same_state(_layer_state(m.get_submodule(n)), trained[n]) for n in names]
+        j = sum(differs)
+        if differs != [False] * (3 - j) + [True] * j:
+            raise AssertionError(f"{name} gave explain a model whose randomised layers are not the top ones "
+                                 f"({[n for n, d in zip(names, differs) if d]}); use randomize_layers(model, k).")
+        seen.append(j)
+        return torch.tensor(CASCADE_MAPS[j], dtype=torch.float64).reshape(1, 1, 2, 3)
+
+    layers = [1, 2, 3]
+    curve = as_float_tensor(run_exercise(function, explain, model, x.clone(), target, layers), (len(layers),), name)
+    if 0 not in seen:
+        raise AssertionError(f"{name} never explained the trained model; every point compares a randomised model's "
+                             "map with the trained model's map.")
+    if sorted(j for j in seen if j) != layers:
+        raise AssertionError(f"{name} with layers={layers} explained models with {sorted(j for j in seen if j)} top "
+                             "layers randomised: explain randomize_layers(model, k) of the trained model for each "
+                             "k of layers (not a copy that is already randomised).")
+    expected = torch.tensor(CASCADE_RHO, dtype=torch.float64)
+    if relative_l2(curve, expected) < 1e-6:
+        return
+    known = {"signed maps (absolute=False)": [1.0, -0.6, -19 / 35],
+             "Pearson's correlation of |map|, not of the ranks": [0.942857, -0.539705, -0.699304],
+             "the previous step's map instead of the trained model's": [33 / 35, -27 / 35, 5 / 7]}
+    cause = next((what for what, values in known.items() if
+                  relative_l2(curve, torch.tensor(values, dtype=torch.float64)) < 1e-4), None)
+    hint = (f"it looks like {cause}: compare each randomised map with the trained model's map with your "
+            "rank_correlation (absolute values, its default)." if cause else
+            "check that your rank_correlation passes its own test (Spearman of |map|, ties averaged) and that each "
+            "randomised map is compared with the trained model's map.")
+    raise AssertionError(f"{name}(explain, model, x, target, {layers}) returned {[round(v, 4) for v in curve.tolist()]}"
+                         f"; with the maps of this test the curve is {[round(v, 4) for v in CASCADE_RHO]}: {hint}")
+
+
+# --- deletion and insertion on a network whose every curve can be written down --------------------
+
+class _FaithfulnessNet(nn.Module):
+    """BatchNorm2d(2) → flatten → Linear(8, 3) on (N, 2, 2, 2) inputs, batch-norm statistics far from 0 and 1."""
+
+    def __init__(self):
+        super().__init__()
+        with _seeded():
+            self.bn, self.fc = nn.BatchNorm2d(2), nn.Linear(8, 3)
+        generator = torch.Generator().manual_seed(44)
+        with torch.no_grad():
+            self.fc.weight.copy_(2 * torch.randn(3, 8, generator=generator))
+            self.fc.bias.copy_(torch.randn(3, generator=generator))
+            self.bn.running_mean.copy_(torch.tensor([0.3, -0.2]))
+            self.bn.running_var.copy_(torch.tensor([0.5, 2.0]))
+            self.bn.weight.copy_(torch.tensor([1.5, 0.7]))
+            self.bn.bias.copy_(torch.tensor([0.1, -0.3]))
+
+    def forward(self, x):
+        return self.fc(self.bn(x).flatten(1))
+
+
+def faithfulness_case():
+    """(model, x, target, attribution, steps, baseline) of :func:`check_deletion_curve`.
+
+    The attribution (1, 2, 2, 2) has the pixel scores (channel sums) 1, −3, 2, 1 in row-major order, so the
+    order, highest first with ties in row-major order, is pixels 2, 0, 3, 1; its entries, its |scores|
+    and an ascending sort all give other orders. With steps = 3 and P = 4 pixels, n_k = ⌊4k/3⌋ = 0, 1, 2, 4.
+    The target is not the class the model predicts for x, and the baseline is not zero.
+    """
+    attribution = torch.tensor([[[[2.0, -1.0], [0.5, 0.25]], [[-1.0, -2.0], [1.5, 0.75]]]])
+    x = torch.tensor([[[[0.9, -0.4], [0.7, 1.2]], [[-0.8, 0.6], [1.1, -0.3]]]])
+    baseline = torch.tensor([[[[0.2, 0.5], [-0.3, 0.1]], [[0.4, -0.6], [0.3, 0.2]]]])
+    model = _FaithfulnessNet()
+    with torch.no_grad():
+        ranking = model.eval()(x)[0].argsort(descending=True)
+    return model, x, int(ranking[1]), attribution, 3, baseline
+
+
+def _curve_by_rule(model, x, baseline, target, order, counts, insert, entries=False, score="softmax",
+                   use_baseline=True):
+    """The curve of a given pixel (or entry) order and counts, computed on a copy of ``model`` in eval mode."""
+    import copy
+
+    twin = copy.deepcopy(model).eval()
+    b = baseline if use_baseline else torch.zeros_like(x)
+    shape = x.shape[1:] if entries else x.shape[2:]
+    images = []
+    for n in counts:
+        mask = torch.zeros(int(np.prod(shape)), dtype=torch.bool)
+        mask[list(order[:n])] = True
+        mask = mask.reshape(shape)
+        images.append(torch.where(mask, x[0], b[0]) if insert else torch.where(mask, b[0], x[0]))
+    with torch.no_grad():
+        logits = twin(torch.stack(images))
+    if score == "softmax":
+        return logits.softmax(dim=1)[:, target]
+    if score == "sigmoid":
+        return torch.sigmoid(logits[:, target])
+    return logits[:, target]
+
+
+def check_deletion_curve(function, name: str = "deletion_curve", insert: bool = False) -> None:
+    """``function(model, x, target, attribution, 3, baseline)`` on :func:`faithfulness_case`, the model handed
+    over in train mode, the attribution given as (1, C, H, W), (C, H, W) NumPy and one-channel (1, 1, H, W).
+
+    Names the mistake when the pixels are ordered by |score|, lowest first, or with ties reversed; when single
+    entries are changed instead of whole pixels; when n_k is rounded up or to the nearest; when the baseline
+    is ignored (zeros used); when the curve holds sigmoids or logits, or explains the predicted class; when
+    the model ran in train mode; and when deletion and insertion are swapped.
+    """
+    model, x, target, attribution, steps, baseline = faithfulness_case()
+    order, floor = [2, 0, 3, 1], [0, 1, 2, 4]
+    rule = lambda **kw: _curve_by_rule(model, x, baseline, kw.pop("target", target), kw.pop("order", order),  # noqa: E731
+                                       kw.pop("counts", floor), kw.pop("insert", insert), **kw)
+    expected = rule()
+    with torch.no_grad():
+        predicted = int(copy_eval(model)(x).argmax())
+    entry_order = torch.argsort(attribution.flatten(), descending=True, stable=True).tolist()
+    candidates = {
+        "absolute": (rule(order=[1, 2, 0, 3]), "orders the pixels by |score|: order by the signed sum over channels "
+                     "(evidence against the class comes last)."),
+        "ascending": (rule(order=[1, 0, 3, 2]), "takes the lowest score first: order from the highest score down."),
+        "ties": (rule(order=[2, 3, 0, 1]), "puts tied pixels in reverse row-major order (an ascending sort "
+                 "flipped?): equal scores keep their row-major order (a stable sort, descending)."),
+        "entries": (rule(order=entry_order, counts=[0, 2, 5, 8], entries=True), "changes single entries (one "
+                    "channel of a pixel at a time): score each pixel by the sum over its channels and change all "
+                    "channels of a pixel together."),
+        "ceil": (rule(counts=[0, 2, 3, 4]), "rounds n_k up: n_k = ⌊k·P/steps⌋ (floor, k·P // steps)."),
+        "round": (rule(counts=[0, 1, 3, 4]), "rounds n_k to the nearest integer: n_k = ⌊k·P/steps⌋ (floor)."),
+        "baseline": (rule(use_baseline=False), "uses zeros where the baseline's values belong (x * mask?): take "
+                     "the changed pixels' values from `baseline`."),
+        "sigmoid": (rule(score="sigmoid"), "holds the sigmoid of the target's logit: return the softmax "
+                    "probability over all classes."),
+        "logit": (rule(score="logit"), "holds logits: return the softmax probability of the target."),
+        "predicted": (rule(target=predicted), "follows the class the model predicts: use `target`."),
+        "swapped": (rule(insert=not insert), "is the other curve: " + (
+            "insertion starts from the baseline and reveals x's pixels." if insert else
+            "deletion starts from x and replaces its pixels by the baseline's.")),
+    }
+    what = "insertion" if insert else "deletion"
+    for given, form in ((attribution, "(1, 2, 2, 2) tensor"), (attribution[0].numpy(), "(2, 2, 2) NumPy array"),
+                        (attribution.sum(1, keepdim=True), "one-channel (1, 1, 2, 2) map, as Grad-CAM's")):
+        state = copy_state(model)
+        model.train()
+        x_given, b_given = x.clone(), baseline.clone()
+        value = run_exercise(function, model, x_given, target, given, steps, b_given)
+        if not (torch.equal(x_given, x) and torch.equal(b_given, baseline)):
+            raise AssertionError(f"{name} changed x or the baseline in place; build new images instead.")
+        if not all(torch.equal(v, model.state_dict()[k]) for k, v in state.items()):
+            raise AssertionError(f"{name} changed the model's batch-norm statistics: it ran in train mode. Call "
+                                 "model.eval() before the forward pass (the model may come in train mode).")
+        curve = as_float_tensor(value, (1, steps + 1), name).reshape(-1)
+        if not torch.isfinite(curve).all():
+            raise AssertionError(f"{name} returned NaN or infinite values.")
+        if relative_l2(curve, expected) < 1e-5:
+            continue
+        cause = _likely_mistake(curve, {k: (v.to(torch.float64), m) for k, v, m in
+                                        ((k, *c) for k, c in candidates.items())})
+        raise AssertionError(
+            f"{name} on a small network (batch norm, then linear; 3 classes; handed over in train mode) with a signed "
+            f"two-channel attribution given as a {form}, whose pixel scores are 1, -3, 2, 1 (row-major), a non-zero "
+            f"baseline and steps=3: expected the {what} curve {[round(v, 4) for v in expected.tolist()]} (pixels "
+            f"changed in the order 2, 0, 3, 1, n_k = 0, 1, 2, 4), got {[round(v, 4) for v in curve.tolist()]}. It "
+            + (cause or "differs; check the order, n_k, the baseline and the softmax."))
+
+
+def copy_eval(model: nn.Module) -> nn.Module:
+    """A deep copy of ``model`` in eval mode."""
+    import copy
+
+    return copy.deepcopy(model).eval()
+
+
+def copy_state(model: nn.Module) -> dict:
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+# --- the area under a curve ------------------------------------------------------------------------
+
+def check_area_under_curve(function, name: str = "area_under_curve") -> None:
+    """Trapezoid areas over [0, 1] worked out by hand, for a tensor, a (1, K) tensor, a list, an array, K = 2."""
+    cases = [(torch.tensor([1.0, 0.5, 0.0]), "the tensor [1, 0.5, 0]", 0.5, "a straight line from 1 to 0"),
+             (torch.tensor([0.0, 1.0, 1.0, 1.0, 1.0]), "the tensor [0, 1, 1, 1, 1]", 0.875,
+              "(0 + 1)/2 · 1/4 + 3 · 1/4"),
+             (torch.tensor([[0.0, 1.0, 1.0, 1.0, 1.0]]), "the (1, 5) tensor [[0, 1, 1, 1, 1]]", 0.875,
+              "(0 + 1)/2 · 1/4 + 3 · 1/4"),
+             ([0.2, 0.6], "the list [0.2, 0.6] (K = 2)", 0.4, "(0.2 + 0.6)/2 · 1"),
+             (np.array([1.0, 0.0, 0.0, 0.0]), "the NumPy array [1, 0, 0, 0]", 1 / 6, "(1 + 0)/2 · 1/3")]
+    for curve, what, area, why in cases:
+        try:
+            got = check_scalar(run_exercise(function, curve), name)
+        except ZeroDivisionError:
+            raise AssertionError(f"{name}({what}) divided by zero: len() of a (1, K) curve is 1; flatten the curve "
+                                 "first and use K = its number of values.") from None
+        except (TypeError, AttributeError) as error:
+            raise AssertionError(f"{name}({what}) failed ({type(error).__name__}: {error}): accept tensors, NumPy "
+                                 "arrays and lists (convert with torch.as_tensor(np.asarray(curve))).") from None
+        if abs(got - area) < 1e-9:
+            continue
+        values = np.asarray(curve, dtype=float).reshape(-1)
+        k = len(values)
+        cause = "use the trapezoid rule with the points spaced 1/(K - 1) over [0, 1]."
+        if abs(got - values.mean()) < 1e-9:
+            cause = "that is the mean of the points, not the trapezoid rule with spacing 1/(K - 1)."
+        elif abs(got - area * (k - 1)) < 1e-9:
+            cause = "that is the area with spacing 1 (the default dx): pass dx = 1 / (K - 1)."
+        elif abs(got - values[:-1].sum() / (k - 1)) < 1e-9 or abs(got - values[1:].sum() / (k - 1)) < 1e-9:
+            cause = "that is a Riemann sum (rectangles); the trapezoid rule averages each pair of neighbours."
+        raise AssertionError(f"{name}({what}) returned {got}, expected {area:.6g} = {why}: {cause}")
+
+
+# --- stage 05: Captum's own attributions, the defaults, eval mode --------------------------------------
+
+def _trapezoid_by_autograd(model, x, baseline, target, steps) -> torch.Tensor:
+    """(x − x′) ⊙ Σ_k w_k ∇F(x′ + (k/S)(x − x′)), the trapezoid weights 1/(2S), 1/S, …, 1/S, 1/(2S)."""
+    total = torch.zeros_like(x)
+    for k in range(steps + 1):
+        point = (baseline + k / steps * (x - baseline)).detach().requires_grad_(True)
+        (gradient,) = torch.autograd.grad(model(point)[0, target], point)
+        total = total + (0.5 if k in (0, steps) else 1.0) / steps * gradient
+    return (x - baseline) * total
+
+
+def check_captum_integrated_gradients(function, name: str = "captum_integrated_gradients") -> None:
+    """What :func:`check_ig_on_cubic_model` cannot see: that the result is Captum's (times a number), the
+    default arguments, and eval mode on a model with batch norm handed over in train mode.
+
+    Names the mistake when Captum is not called, when its attributions are thrown away (an IG by hand
+    returned instead), when the defaults (``baseline=None``: zeros; ``steps=50``) give another sum, and
+    when the model ran in train mode.
+    """
+    import copy
+    from unittest import mock
+
+    from captum.attr import IntegratedGradients
+
+    model, x, baseline, target = cubic_case()
+    returned = []
+    original = IntegratedGradients.attribute
+
+    def watched(self, *args, **kwargs):
+        out = original(self, *args, **kwargs)
+        returned.append((out[0] if isinstance(out, tuple) else out).detach().clone())
+        return out
+
+    with mock.patch.object(IntegratedGradients, "attribute", watched):
+        result = as_float_tensor(run_exercise(function, model, x.clone(), target, baseline=baseline.clone(), steps=4),
+                                 tuple(x.shape), name)
+    if not returned:
+        raise AssertionError(f"{name} did not call IntegratedGradients(model).attribute(...): this exercise must use "
+                             "Captum, not an IG written by hand.")
+    last = returned[-1].to(torch.float64).reshape(x.shape)
+    scale = (result * last).sum() / (last * last).sum().clamp_min(1e-300)
+    if relative_l2(result, scale * last) > 1e-6:
+        raise AssertionError(f"{name} called Captum but does not return its attributions (times a number): the "
+                             "result must be computed from what IntegratedGradients(model).attribute(...) returns, "
+                             "not by an IG of your own.")
+    expected = trapezoid_on_cubic_model(model, x, torch.zeros_like(x), target, 50)
+    got = as_float_tensor(run_exercise(function, model, x.clone(), target), tuple(x.shape), name)
+    if relative_l2(got, expected) >= _MATCH:
+        raise AssertionError(f"{name}(model, x, target) with the default arguments differs from the trapezoid IG over "
+                             f"51 points from a zero baseline by {relative_l2(got, expected):.1%}: the defaults are "
+                             "baseline=None (zeros shaped like the input) and steps=50.")
+    with _seeded():
+        norm = nn.BatchNorm2d(1).double()
+    with torch.no_grad():
+        norm.running_mean.fill_(0.4)
+        norm.running_var.fill_(2.5)
+        norm.weight.fill_(1.3)
+        norm.bias.fill_(-0.2)
+    with_norm = nn.Sequential(norm, CubicModel())
+    expected = _trapezoid_by_autograd(copy.deepcopy(with_norm).eval(), x, baseline, target, 4)
+    before = copy_state(with_norm)
+    got = run_exercise(function, with_norm.train(), x.clone(), target, baseline=baseline.clone(), steps=4)
+    if not all(torch.equal(v, with_norm.state_dict()[k]) for k, v in before.items()):
+        raise AssertionError(f"{name} changed the batch-norm statistics of a model handed over in train mode: call "
+                             "model.eval() first (in train mode batch norm normalises with the statistics of the "
+                             "batch of path points, which changes both the result and the model).")
+    got = as_float_tensor(got, tuple(x.shape), name)
+    if relative_l2(got, expected) >= _MATCH:
+        raise AssertionError(f"{name} on a model with batch norm differs from the trapezoid IG of the model in eval "
+                             f"mode by {relative_l2(got, expected):.1%}: call model.eval() before attributing.")
