@@ -6,15 +6,23 @@ Estimate, for a model, an input size, S IG steps and N SmoothGrad samples:
 
     MACs(method)        = multiplier(method) × MACs of one forward pass     (count_flops_forward, cost_multipliers)
     GFLOPs              = 2 × MACs / 1e9
-    peak extra memory   ≈ inputs explained at once × activation bytes of one forward pass
+    inputs held         = what a backward pass keeps the activations of, all at once
                           (CAM 0: no backward; Grad-CAM(++) 1; IG S+1; SmoothGrad + IG N(S+1); SmoothGrad + CAMs N)
+    inputs batched      = min(inputs held, B),  B = utils.batching's batch size for this input on this device
+                          (the course's IG sends its path through the model B points at a time)
+    peak extra memory   ≈ inputs batched × activation bytes of one forward pass   (beside it: inputs held × the same,
+                          what holding everything at once would need)
 
-"Measure" times every method for real (on a GPU when there is one) with the
-course's batching (IG's path in one batch). IG is timed with at most
-``MEASURED_STEPS`` steps and SmoothGrad with one sample, then scaled linearly
-(their cost is linear in S + 1 and N), which the table says. Memory: the peak
-CUDA allocation on a GPU; on a CPU, the bytes of the activations that the
-backward pass keeps, read by hooks (PyTorch does not expose a CPU peak).
+"Measure" runs every method for real on ``device`` (default
+:func:`utils.device.course_device`: a GPU when there is one) with the course's
+batching. Every timed computation is run once untimed first, at the batch size it
+is timed at. IG is timed with at most ``MEASURED_STEPS`` + 1 points (and at most
+B) and SmoothGrad with one sample, then scaled linearly (their cost is linear in
+S + 1 and N), which the table says. Memory on a GPU: the extra peak of the
+batched computation over what was allocated before it (the weights excluded),
+measured for each batch size; on a CPU, the bytes of the activations the
+backward pass keeps, read by hooks (PyTorch does not expose a CPU peak), times
+the inputs batched.
 """
 
 from __future__ import annotations
@@ -23,7 +31,9 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import torch
 
-from utils.measure import activation_bytes, best_time
+from utils.batching import batch_size_for
+from utils.device import course_device
+from utils.measure import MemoryProbe, activation_bytes, best_time, cuda_memory, extra_peak
 from utils.names import STAGE_OF, per_costed_method
 
 from .architectures import ARCHITECTURES, build, flop_counter_macs, parameter_count
@@ -34,6 +44,7 @@ from .sanity import layer_count
 MEASURED_STEPS = 8
 DELETION_STEPS = 50
 EXERCISES = {name: STAGE_OF[name] for name in ("count_flops_forward", "cost_multipliers")}
+WIDE_LABEL = {"description_width": "initial"}  # ipywidgets cuts descriptions at a fixed width otherwise
 
 
 def inputs_at_once(steps: int, n_samples: int) -> dict:
@@ -42,57 +53,76 @@ def inputs_at_once(steps: int, n_samples: int) -> dict:
     return per_costed_method(one_map, n_samples)
 
 
-def _device() -> str:
-    return "cuda" if torch.cuda.is_available() else "cpu"
+def inputs_batched(steps: int, n_samples: int, batch: int) -> dict:
+    """Method -> inputs whose activations the course's batched computation holds at once: min(held, batch)."""
+    return {method: min(held, batch) for method, held in inputs_at_once(steps, n_samples).items()}
 
 
-def measure(name: str, size: int, steps: int, n_samples: int) -> dict:
-    """Seconds and peak memory of each method, for one image, on this machine."""
-    device = _device()
+def course_batch(in_ch: int, size: int, steps: int, n_samples: int, device) -> int:
+    """The batch size the course's computations use for this input on ``device`` (utils.batching's rule)."""
+    return batch_size_for(in_ch * size * size, n_samples * (steps + 1), device)
+
+
+def measure(name: str, size: int, steps: int, n_samples: int, device=None, memory: MemoryProbe | None = None,
+            repeat: int = 2) -> dict:
+    """Seconds and peak extra memory of each method, for one image, on ``device`` (see the module's docstring).
+
+    ``memory`` reads the allocator (default: :func:`utils.measure.cuda_memory` on a GPU, none on a CPU, where
+    activations are counted by hooks); tests pass a stand-in.
+    """
+    device = course_device(device)
     model = build(name, device)
     in_ch = ARCHITECTURES[name]
     x = torch.zeros(1, in_ch, size, size, device=device)
+    batch = course_batch(in_ch, size, steps, n_samples, device)
 
     def forward():
         with torch.no_grad():
             model(x)
 
-    def forward_backward(batch):
-        points = x.expand(batch, -1, -1, -1).clone().requires_grad_(True)
+    def forward_backward(count):
+        points = x.expand(count, -1, -1, -1).clone().requires_grad_(True)
         torch.autograd.grad(model(points)[:, 0].sum(), points)
 
-    measured_steps = min(steps, MEASURED_STEPS)
-    forward()  # warm-up: the first call of a fresh model pays one-off set-up costs
-    t_forward = best_time(forward)
-    t_gradcam = best_time(lambda: forward_backward(1))
-    t_ig_part = best_time(lambda: forward_backward(measured_steps + 1), repeat=1)
-    t_ig = t_ig_part * (steps + 1) / (measured_steps + 1)
+    def run(count):
+        return forward() if count == 0 else forward_backward(count)
+
+    ig_points = min(steps + 1, MEASURED_STEPS + 1, batch)
+    t_forward = best_time(forward, repeat, warmup=1)
+    t_gradcam = best_time(lambda: forward_backward(1), repeat, warmup=1)
+    t_ig = best_time(lambda: forward_backward(ig_points), repeat=1, warmup=1) * (steps + 1) / ig_points
     seconds = per_costed_method({"compute_cam": t_forward, "compute_gradcam": t_gradcam,
                                  "compute_gradcam_plusplus": t_gradcam, "integrated_gradients": t_ig}, n_samples)
-    if device == "cuda":
-        torch.cuda.reset_peak_memory_stats()
-        forward_backward(1)
-        per_input = torch.cuda.max_memory_allocated()
-        how = "peak CUDA allocation of one forward + backward"
+    held = inputs_batched(steps, n_samples, batch)
+    if memory is None and device.type == "cuda":
+        memory = cuda_memory(device)
+    if memory is not None:
+        peaks = {count: extra_peak(lambda: run(count), memory) for count in sorted(set(held.values()))}
+        how = "extra peak allocation of the batched computation over what was allocated before (weights excluded)"
     else:
         per_input = activation_bytes(model, in_ch, size, size)
-        how = "activation bytes kept for the backward pass (hooks)"
-    memory = {m: inputs * per_input for m, inputs in inputs_at_once(steps, n_samples).items()}
-    return {"device": device, "forward_s": t_forward, "seconds": seconds, "memory": memory, "memory_how": how,
-            "scaled": f"IG timed with {measured_steps} steps and scaled to {steps}; SmoothGrad = N × one sample"}
+        peaks = {count: count * per_input for count in set(held.values())}
+        how = "activation bytes kept for the backward pass (hooks) × inputs batched"
+    return {"device": device.type, "forward_s": t_forward, "seconds": seconds, "batch": batch,
+            "memory": {method: peaks[count] for method, count in held.items()}, "memory_how": how,
+            "scaled": f"IG timed with {ig_points} path points in one batch and scaled to {steps + 1}; "
+                      "SmoothGrad = N × one sample; every timing after a warm-up run at its batch size"}
 
 
 class ComplexityEstimator:
-    def __init__(self, count_flops_forward=None, cost_multipliers=None):
+    def __init__(self, count_flops_forward=None, cost_multipliers=None, device=None):
+        self.device = course_device(device)
         self.count_flops_forward = count_flops_forward
         self.cost_multipliers = cost_multipliers
         self.model_choice = widgets.Dropdown(options=list(ARCHITECTURES), value="ResNet-50", description="model")
         self.size = widgets.IntSlider(value=224, min=28, max=512, step=4, description="input size",
-                                      continuous_update=False)
-        self.steps = widgets.IntSlider(value=50, min=1, max=300, description="IG steps S", continuous_update=False)
-        self.samples = widgets.IntSlider(value=25, min=1, max=100, description="SG samples N",
-                                         continuous_update=False)
-        self.measure_button = widgets.Button(description="Measure on this machine", button_style="primary")
+                                      continuous_update=False, style=WIDE_LABEL)
+        self.steps = widgets.IntSlider(value=50, min=1, max=300, description="IG steps S", continuous_update=False,
+                                       style=WIDE_LABEL)
+        self.samples = widgets.IntSlider(value=25, min=1, max=100, description="SmoothGrad samples N",
+                                         continuous_update=False, style=WIDE_LABEL)
+        self.measure_button = widgets.Button(description=f"Measure on this machine ({self.device.type})",
+                                             button_style="primary", layout=widgets.Layout(width="auto"))
         self.progress = widgets.IntProgress(value=0, min=0, max=1, description="measuring")
         self.status = widgets.HTML()
         self.picture = widgets.Image(format="png")
@@ -123,7 +153,8 @@ class ComplexityEstimator:
         meta = build(name, "meta")
         return {"macs": int(macs.value), "flop_counter_macs": flop_counter_macs(meta, in_ch, size, size),
                 "costs": dict(costs.value), "parameters": parameter_count(meta),
-                "activation_bytes": activation_bytes(meta, in_ch, size, size)}
+                "activation_bytes": activation_bytes(meta, in_ch, size, size),
+                "batch": course_batch(in_ch, size, self.steps.value, self.samples.value, self.device)}
 
     def render(self) -> None:
         self.estimate = self.compute_estimate()
@@ -170,15 +201,18 @@ class ComplexityEstimator:
     def _table(self) -> str:
         estimate, measured = self.estimate, self.measured
         costs = estimate["costs"]
-        header = "<tr><th>method</th><th>× forward</th><th>GFLOPs</th><th>peak extra memory (est.)</th>"
+        header = (f"<tr><th>method</th><th>× forward</th><th>GFLOPs</th><th>peak extra memory (est.), batched "
+                  f"{estimate['batch']} at a time on {self.device.type}</th><th>(est.) if all held at once</th>")
         if measured:
             header += ("<th>estimated s</th><th>measured s</th><th>measured / estimated</th><th>memory ("
-                       + ("measured peak" if measured["device"] == "cuda" else "activations, by hooks") + ")</th>")
+                       + ("measured extra peak" if "extra peak" in measured["memory_how"] else "activations, by hooks")
+                       + ")</th>")
         rows, held = [], inputs_at_once(self.steps.value, self.samples.value)
+        batched = inputs_batched(self.steps.value, self.samples.value, estimate["batch"])
         for method, multiple in costs.items():
-            memory = held.get(method, 0)
             cells = [method, f"{multiple:,}", f"{2 * estimate['macs'] * multiple / 1e9:,.1f}",
-                     f"{memory * estimate['activation_bytes'] / 2**20:,.0f} MiB"]
+                     f"{batched.get(method, 0) * estimate['activation_bytes'] / 2**20:,.0f} MiB",
+                     f"{held.get(method, 0) * estimate['activation_bytes'] / 2**20:,.0f} MiB"]
             if measured:
                 guess = multiple * measured["forward_s"]
                 real = measured["seconds"][method]
@@ -209,7 +243,8 @@ class ComplexityEstimator:
             return
         self.progress.max, self.progress.value = 1, 0
         self.status.value += " — measuring…"
-        outcome = attempt(measure, self.model_choice.value, self.size.value, self.steps.value, self.samples.value)
+        outcome = attempt(measure, self.model_choice.value, self.size.value, self.steps.value, self.samples.value,
+                          self.device)
         self.progress.value = 1
         if not outcome.ok:
             self.status.value = f"<b>the measurement failed: {outcome.message}</b>"
@@ -223,9 +258,10 @@ class ComplexityEstimator:
         return widgets.VBox([controls, self.status, self.picture, self.table])
 
 
-def complexity_estimator(count_flops_forward=None, cost_multipliers=None, *, render: bool = True) -> ComplexityEstimator:
-    """Build (and display, inside Jupyter) the estimator over a notebook's two functions."""
-    estimator = ComplexityEstimator(count_flops_forward, cost_multipliers)
+def complexity_estimator(count_flops_forward=None, cost_multipliers=None, *, render: bool = True,
+                         device=None) -> ComplexityEstimator:
+    """Build (and display, inside Jupyter) the estimator over a notebook's two functions; ``device``: where to measure."""
+    estimator = ComplexityEstimator(count_flops_forward, cost_multipliers, device)
     if render:
         estimator.render()
     show_in_notebook(estimator.widget())
