@@ -40,3 +40,19 @@ def test_the_maps_equal_the_answer_key_on_the_cpu(mnist, tiny_model):
     expected = reference.vanilla_gradients(tiny_model, x, explorer.class_index.value)
     shown = explorer.results[("", "Vanilla gradients")].value
     assert torch.allclose(shown.reshape(expected.shape), expected, rtol=1e-4, atol=1e-6)
+
+
+def test_the_complexity_table_measures_on_the_device_it_is_given(capsys):
+    from utils.instructor.complexity_table import main
+
+    main(["--model", "TinyGradCAMNet", "--size", "28", "--steps", "2", "--samples", "1", "--device", "cpu"])
+    out = capsys.readouterr().out
+    assert "on CPU" in out and "if all held at once" in out and "| Integrated Gradients | 9 |" in out
+
+
+def test_the_benchmark_refuses_a_missing_gpu_with_the_fix(monkeypatch):
+    from utils.instructor.bench import main
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match="use 'cpu'"):
+        main(["--device", "cuda", "--repeat", "1"])

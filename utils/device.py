@@ -49,12 +49,14 @@ def tf32_enabled() -> bool:
             or torch.get_float32_matmul_precision() != "highest")
 
 
-def course_device(device=None, *, cuda_available=torch.cuda.is_available, environ=os.environ) -> torch.device:
+def course_device(device=None, *, cuda_available=None, environ=None) -> torch.device:
     """The device the course computes on (see the module's docstring), with the numerical policy applied.
 
     ``cuda_available`` and ``environ`` are there for tests (a CPU standing in for a GPU machine).
     A device that is asked for but missing is an error, never a silent fallback.
     """
+    cuda_available = cuda_available or torch.cuda.is_available
+    environ = os.environ if environ is None else environ
     full_precision()
     source = "device"
     if device is None:
@@ -75,8 +77,9 @@ def course_device(device=None, *, cuda_available=torch.cuda.is_available, enviro
     return chosen
 
 
-def generator_devices(cuda_available=torch.cuda.is_available, device_count=torch.cuda.device_count) -> list[int]:
+def generator_devices(cuda_available=None, device_count=None) -> list[int]:
     """The CUDA devices whose random generators a forked random state must cover: all of them, or none."""
+    cuda_available, device_count = cuda_available or torch.cuda.is_available, device_count or torch.cuda.device_count
     return list(range(device_count())) if cuda_available() else []
 
 

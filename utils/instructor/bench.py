@@ -1,6 +1,9 @@
 """Benchmark: the reference Integrated Gradients against Captum and the seeds' loops.
 
-    python -m utils.instructor.bench          (or: make bench)
+    python -m utils.instructor.bench [--device cpu|cuda]         (or: make bench)
+
+On :func:`utils.device.course_device` (a GPU when there is one; ``--device`` or
+``XAI_COURSE_DEVICE`` to choose), with the course's numerical policy (TF32 off).
 
 Prints wall-clock seconds (best of ``--repeat`` runs) on this machine for
 
@@ -24,7 +27,7 @@ import torch
 
 from utils.data import load_mnist, load_photo
 from utils.measure import best_time
-from utils.models import load_imagenet_model, load_tiny_model
+from utils.models import course_device, load_imagenet_model, load_tiny_model
 from .reference import integrated_gradients, smoothgrad
 
 
@@ -49,13 +52,17 @@ def seeds_smoothgrad_ig_loop(model, x, target, n_samples=25, noise_std=0.1, step
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description="Time IG and SmoothGrad + IG implementations.")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--device", default=None, help="cpu or cuda (default: CUDA when present, or $XAI_COURSE_DEVICE)")
     args = parser.parse_args(argv)
     from captum.attr import IntegratedGradients
 
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device cpu, best of {args.repeat}\n")
-    model = load_imagenet_model()
+    device = course_device(args.device)
+    where = torch.cuda.get_device_name(device) if device.type == "cuda" else f"{torch.get_num_threads()} threads"
+    print(f"torch {torch.__version__}, device {device} ({where}), best of {args.repeat}\n")
+    model = load_imagenet_model(device=device)
     photo = load_photo("coffee")
-    x, target, steps = photo.tensor[None], photo.label, 50
+    x, target, steps = photo.tensor[None].to(device), photo.label, 50
+    integrated_gradients(model, x, target, steps=steps)  # warm-up: one-off costs of a fresh model and input shape
 
     rows = {}
     rows["reference IG (batched path)"] = best_time(
@@ -84,8 +91,8 @@ def main(argv=None) -> None:
     print(f"  reference vs Captum's best: {captum_best / ours:.2f}× (goal ≥ 1)")
     print(f"  reference vs seeds' loop:   {seeds / ours:.2f}× (goal ≥ 2)\n")
 
-    tiny = load_tiny_model()
-    digit = load_mnist().x_test[:1]
+    tiny = load_tiny_model(device=device)
+    digit = load_mnist().x_test[:1].to(device)
     label = int(tiny(digit).argmax())
     sg_ours = best_time(lambda: smoothgrad(integrated_gradients, tiny, digit, label, n_samples=25,
                                            noise_std=0.1, steps=50), args.repeat)
