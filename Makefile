@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install lab test bench complexity-table release student-bundle roster collect autograde formgrader grades export feedback demo-class bench-grading
+.PHONY: install lab test bench complexity-table release student-bundle roster collect autograde formgrader grades export feedback demo-class bench-grading gpu-check
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ SCHEDULER ?=
 SANDBOX ?= 1
 FORCE ?= 0
 INSTRUCTOR := $(BIN)/python -m utils.instructor
+
+## gpu-check: on a GPU machine, the course's numbers on CUDA vs the CPU vs float64, random layers across devices, IG speed vs Captum, the complexity table, the device tests (exits 1 on a failure; without CUDA: nothing to check)
+gpu-check: $(STAMP)
+	$(BIN)/python -m utils.instructor.gpu_check
 
 ## release: regenerate the student release course/ from solutions/
 release: $(STAMP)
