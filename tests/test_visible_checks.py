@@ -742,7 +742,8 @@ VISIBLE_HELPERS = {
     "test_integrated_gradients_form": [("check_ig_on_cubic_model", "integrated_gradients"),
                                        ("check_ig_batches", "integrated_gradients")],
     "test_make_baseline_form": [("check_blur_baseline", "make_baseline")],
-    "test_captum_integrated_gradients_form": [("check_ig_on_cubic_model", "captum_integrated_gradients")],
+    "test_captum_integrated_gradients_form": [("check_ig_on_cubic_model", "captum_integrated_gradients"),
+                                              ("check_captum_integrated_gradients", "captum_integrated_gradients")],
     "test_compute_cam_form": [("check_cam_on_two_squares", "compute_cam")],
     "test_compute_gradcam_form": [("check_cam_on_two_squares", "compute_gradcam")],
     "test_compute_gradcam_plusplus_form": [("check_cam_on_two_squares", "compute_gradcam_plusplus"),
@@ -750,6 +751,12 @@ VISIBLE_HELPERS = {
     "test_smoothgrad_form": [("check_fresh_noise", "calls")],
     "test_count_flops_forward_form": [("check_mac_count", "count_flops_forward")],
     "test_cost_multipliers_form": [("check_cost_multipliers", "costs")],
+    "test_randomize_layers_form": [("check_randomize_layers", "randomize_layers")],
+    "test_rank_correlation_form": [("check_rank_correlation", "rank_correlation")],
+    "test_model_randomization_test_form": [("check_model_randomization_test", "model_randomization_test")],
+    "test_deletion_curve_form": [("check_deletion_curve", "deletion_curve")],
+    "test_insertion_curve_form": [("check_deletion_curve", "insertion_curve")],
+    "test_area_under_curve_form": [("check_area_under_curve", "area_under_curve")],
 }
 
 
