@@ -4,6 +4,6 @@ The complexity estimator (student-facing, which must not import the answer key)
 uses the same rule to estimate what the course's batched computation holds.
 """
 
-from utils.batching import CPU_ELEMENT_BUDGET, CPU_MAX_BATCH, GPU_ELEMENT_BUDGET, auto_batch_size, batch_slices
+from utils.batching import CPU_ELEMENT_BUDGET, CPU_MAX_BATCH, auto_batch_size, batch_slices
 
-__all__ = ["CPU_ELEMENT_BUDGET", "CPU_MAX_BATCH", "GPU_ELEMENT_BUDGET", "auto_batch_size", "batch_slices"]
+__all__ = ["CPU_ELEMENT_BUDGET", "CPU_MAX_BATCH", "auto_batch_size", "batch_slices"]
