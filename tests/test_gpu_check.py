@@ -64,3 +64,13 @@ def test_random_layers_that_depend_on_the_device_are_caught(tiny_inputs):
 
     assert random_layers_equal(tiny_inputs, "cpu") == [("tiny", True, True)]
     assert random_layers_equal(tiny_inputs, "cpu", randomize=device_dependent) == [("tiny", False, True)]
+
+
+def test_the_speed_figures_run_and_print_the_ratios(capsys):
+    """The speed section on a small setting, the CPU standing in for the GPU: one row per model and image count."""
+    gpu_check.speed("cpu", repeat=1, images=(1, 2), steps=2, samples=2, model_names=("ResNet-18",))
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.startswith("| ResNet-18 |")]
+    assert [row.split(" | ")[1] for row in rows] == ["1", "2"]
+    assert all(float(row.split(" | ")[-1].rstrip(" |")) > 0 for row in rows)
+    assert "SmoothGrad + IG, MNIST model, N = 2, S = 2" in out

@@ -44,7 +44,8 @@ from utils.measure import best_time
 
 FACTOR, FLOOR = 3.0, 1e-4
 DEVICE_TESTS = ["tests/test_device.py", "tests/test_random_layers_anywhere.py", "tests/test_complexity_measurement.py",
-                "tests/test_explorer_complexity.py", "tests/test_explorer_device.py", "tests/test_gpu_check.py"]
+                "tests/test_explorer_complexity.py", "tests/test_explorer_device.py", "tests/test_gpu_check.py",
+                "tests/test_batching.py"]
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,8 @@ def _print_accuracy(title: str, rows: list[Accuracy]) -> None:
               f"{'yes' if row.passed else 'NO'} |")
 
 
-def speed(device, repeat: int = 3) -> None:
+def speed(device, repeat: int = 3, images=(1, 32), steps: int = 50, samples: int = 25,
+          model_names=("EfficientNet-Lite0", "ResNet-50")) -> None:
     """The reference IG against Captum's best internal_batch_size, and SmoothGrad + IG against the seeds' loop."""
     from captum.attr import IntegratedGradients
 
@@ -197,13 +199,13 @@ def speed(device, repeat: int = 3) -> None:
     from utils.instructor.reference import integrated_gradients, smoothgrad
     from utils.models import load_imagenet_model, load_tiny_model
 
-    steps = 50
-    models = {"EfficientNet-Lite0": load_imagenet_model(device=device), "ResNet-50": build("ResNet-50", str(device))}
+    models = {name: load_imagenet_model(device=device) if name == "EfficientNet-Lite0" else build(name, str(device))
+              for name in model_names}
     print("\n| model | images | reference IG (ms) | its automatic batch size | Captum's best (ms) | at "
           "internal_batch_size | Captum / reference |")
     print("|---|---|---|---|---|---|---|")
     for name, model in models.items():
-        for n in (1, 32):
+        for n in images:
             x = torch.rand(n, 3, 224, 224, generator=torch.Generator().manual_seed(0)).to(device) * 2 - 1
             ours = best_time(lambda: integrated_gradients(model, x, 0, steps=steps), repeat, warmup=1)
             captum = IntegratedGradients(model)
@@ -217,9 +219,10 @@ def speed(device, repeat: int = 3) -> None:
                   f"{times[best] / ours:.2f} |")
     tiny = load_tiny_model(device=device)
     digit = load_mnist().x_test[:1].to(device)
-    ours = best_time(lambda: smoothgrad(integrated_gradients, tiny, digit, 7, n_samples=25, steps=50), repeat, warmup=1)
-    seeds = best_time(lambda: seeds_smoothgrad_ig_loop(tiny, digit, 7), 1, warmup=1)
-    print(f"\nSmoothGrad + IG, MNIST model, N = 25, S = 50: reference {ours * 1e3:.1f} ms, seeds' nested loop "
+    ours = best_time(lambda: smoothgrad(integrated_gradients, tiny, digit, 7, n_samples=samples, steps=steps), repeat,
+                     warmup=1)
+    seeds = best_time(lambda: seeds_smoothgrad_ig_loop(tiny, digit, 7, n_samples=samples, steps=steps), 1, warmup=1)
+    print(f"\nSmoothGrad + IG, MNIST model, N = {samples}, S = {steps}: reference {ours * 1e3:.1f} ms, seeds' nested loop "
           f"{seeds * 1e3:.1f} ms ({seeds / ours:.0f}×)")
 
 
