@@ -56,3 +56,9 @@ def test_the_benchmark_refuses_a_missing_gpu_with_the_fix(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     with pytest.raises(ValueError, match="use 'cpu'"):
         main(["--device", "cuda", "--repeat", "1"])
+
+
+def test_the_saliency_explorers_long_labels_are_not_cut_off():
+    explorer = saliency_explorer(FUNCTIONS, render=False, device="cpu")
+    assert explorer.samples.style.description_width == explorer.sanity_layers.style.description_width == "initial"
+    assert explorer.features_button.layout.width == explorer.sanity_button.layout.width == "auto"

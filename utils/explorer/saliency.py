@@ -56,20 +56,22 @@ class SaliencyExplorer:
                                               rows=len(METHODS), description="methods")
         self.baseline = widgets.Dropdown(options=BASELINE_KINDS, value="zeros", description="IG baseline")
         self.steps = widgets.IntSlider(value=32, min=1, max=128, description="IG steps")
-        self.samples = widgets.IntSlider(value=8, min=1, max=50, description="SG samples N")
+        self.samples = widgets.IntSlider(value=8, min=1, max=50, description="SG samples N",
+                                         style={"description_width": "initial"})
         self.noise_std = widgets.FloatSlider(value=0.1, min=0.0, max=0.5, step=0.01, description="SG σ")
         self.explain_button = widgets.Button(description="Explain", button_style="primary")
         self.progress = widgets.IntProgress(value=0, min=0, max=1, description="progress")
         self.status = widgets.HTML()
         self.picture = widgets.Image(format="png")
         self.layer = widgets.Dropdown(description="layer")
-        self.features_button = widgets.Button(description="Show feature maps")
+        self.features_button = widgets.Button(description="Show feature maps", layout=widgets.Layout(width="auto"))
         self.features_picture = widgets.Image(format="png")
         self.features_status = widgets.HTML()
         self.sanity_method = widgets.Dropdown(options=[m.name for m in METHODS], value="Vanilla gradients",
                                               description="method")
-        self.sanity_layers = widgets.IntSlider(value=1, min=0, max=1, description="random top layers")
-        self.sanity_button = widgets.Button(description="Randomise and explain")
+        self.sanity_layers = widgets.IntSlider(value=1, min=0, max=1, description="random top layers",
+                                               style={"description_width": "initial"})
+        self.sanity_button = widgets.Button(description="Randomise and explain", layout=widgets.Layout(width="auto"))
         self.sanity_picture = widgets.Image(format="png")
         self.sanity_status = widgets.HTML()
 
