@@ -4,11 +4,16 @@
     nbgrader autograde 01_vanilla_gradients             # submitted/ -> autograded/
 """
 
+import sys
 from pathlib import Path
 
 c = get_config()  # noqa: F821  (provided by nbgrader)
 
 ROOT = Path(__file__).resolve().parent
+# The preprocessors below are this course folder's own code, even where the .venv was installed (editable) from
+# another folder: a course folder copied for a new term grades with its own utils, never last term's.
+if sys.path[:1] != [str(ROOT)]:
+    sys.path.insert(0, str(ROOT))
 
 c.CourseDirectory.root = str(ROOT)
 c.CourseDirectory.course_id = "xai-gradients"

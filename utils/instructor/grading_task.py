@@ -6,11 +6,11 @@ folders or gradebook. The worker grades in a workspace of its own, a scratch
 course under its temporary folder with a gradebook of its own:
 
     submitted/<student>/<stage>/  <- the task's files
-    nbgrader autograde (kernel in the sandbox, verdicts by the judge)
-    autograded/<student>/<stage>/ -> returned as bytes, then removed
+    nbgrader's autograde, in the worker's own process (nbgrader_here.py; kernel in the
+    sandbox, verdicts by the judge), loaded once and used for every notebook it grades
+    autograded/<student>/<stage>/ -> returned as bytes with the NotebookReport, then removed
 
-and returns the graded files with the grading status. The instructor's side
-(``record_graded.py``) is the only writer of the real gradebook.
+The instructor's side (``record_graded.py``) is the only writer of the real gradebook.
 """
 
 from __future__ import annotations
@@ -22,13 +22,21 @@ import shutil
 import socket
 import tempfile
 import time
-from dataclasses import dataclass, field
+import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
 
-from .autograde import GradingResult
+from .grading_report import GradedNotebook
+from .nbgrader_here import autograde_here, overrides
 from .paths import Course
+from .preparation import ensure_gradebook, grader_version
+from .resilient_execute import NotebookTimeout
+
+#: How often a notebook is tried when nbgrader itself failed (a busy gradebook, a kernel that could not start on a
+#: loaded machine); a notebook that ran and was judged is never graded twice.
+ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -45,15 +53,17 @@ class GradingTask:
         return cls(student, stage, read_folder(course.submitted / student / stage), grader, **options)
 
 
-@dataclass
-class GradedNotebook(GradingResult):
-    files: dict = field(default_factory=dict)  # path relative to autograded/<student>/<stage> -> bytes
-    worker: str = ""
-
-
 def read_folder(folder: Path) -> dict:
     """Every file below ``folder`` as {relative path: bytes}."""
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def write_folder(folder: Path, files: dict) -> None:
+    """``files`` ({relative path: bytes}) written below ``folder``."""
+    for name, data in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
 
 
 WORKSPACE_PREFIX = "xai-course-worker-"
@@ -77,8 +87,6 @@ def worker_workspace() -> Course:
 
 def grade_task(task: GradingTask) -> GradedNotebook:
     """Grade one notebook here (called by a Dask worker)."""
-    from .autograde import ensure_gradebook, grade_in, grader_version
-
     started = time.perf_counter()
     here = f"{socket.gethostname()}:{os.getpid()}"
     mine = grader_version(task.stage)
@@ -89,17 +97,26 @@ def grade_task(task: GradingTask) -> GradedNotebook:
     workspace = worker_workspace()
     ensure_gradebook(workspace, only=[task.stage], log=lambda *_: None)
     submitted = workspace.submitted / task.student / task.stage
-    graded = workspace.autograded / task.student / task.stage
+    private = f".autograding/{uuid.uuid4().hex}"  # nbgrader writes the graded notebook here
+    graded = workspace.root / private / task.student / task.stage
     shutil.rmtree(submitted, ignore_errors=True)
-    for name, data in task.files.items():
-        path = submitted / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+    write_folder(submitted, task.files)
+    settings = overrides(*task.extra_args, f"--ResilientExecute.notebook_timeout={task.notebook_timeout}",
+                         f"--CourseDirectory.autograded_directory={private}")
     try:
-        result = grade_in(workspace, task.student, task.stage, task.extra_args, task.notebook_timeout)
-        files = read_folder(graded) if result.ok else {}
-        return GradedNotebook(task.student, task.stage, result.ok, time.perf_counter() - started, result.message,
-                              result.status, files, here)
+        for _ in range(ATTEMPTS):
+            run = autograde_here(workspace, task.stage, task.student, settings)
+            report, error = run.reports.get(task.student), run.errors.get(task.student)
+            timed_out = isinstance(error, NotebookTimeout)
+            if report is not None or timed_out:
+                break
+        ok = report is not None and (graded / f"{task.stage}.ipynb").exists()
+        if ok:
+            return GradedNotebook(task.student, task.stage, True, time.perf_counter() - started, "",
+                                  report.as_status(), report, read_folder(graded), here)
+        return GradedNotebook(task.student, task.stage, False, time.perf_counter() - started,
+                              str(error) if timed_out else run.problem(task.student),
+                              {"timed_out": True} if timed_out else {}, worker=here)
     finally:
         shutil.rmtree(submitted, ignore_errors=True)
-        shutil.rmtree(graded, ignore_errors=True)
+        shutil.rmtree(workspace.root / private, ignore_errors=True)

@@ -16,12 +16,19 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 @functools.lru_cache(maxsize=1)
+def course_config():
+    """The repository's nbgrader_config.py, loaded as nbgrader loads it (a traitlets ``Config``; copy before changing)."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    return PyFileConfigLoader("nbgrader_config.py", path=str(REPOSITORY)).load_config()
+
+
+@functools.lru_cache(maxsize=1)
 def course_directory():
     """nbgrader's ``CourseDirectory`` as the repository's nbgrader_config.py configures it."""
     from nbgrader.coursedir import CourseDirectory
-    from traitlets.config.loader import PyFileConfigLoader
 
-    return CourseDirectory(config=PyFileConfigLoader("nbgrader_config.py", path=str(REPOSITORY)).load_config())
+    return CourseDirectory(config=course_config())
 
 
 ROOT = Path(course_directory().root).resolve()

@@ -2,34 +2,37 @@
 
 Workers return graded notebooks (kernel run, verdicts written by the judge); the
 gradebook learns their scores the way nbgrader always does it, from its own
-``autograde`` with only the recording steps left (no kernel, no judge):
+``Autograde`` converter with only the recording steps left (no kernel, no judge),
+run in this process (``nbgrader_here.py``):
 
     staging/<student>/<stage>/   <- the graded files, and the submission's timestamp.txt
-    nbgrader autograde <stage> --Autograde.autograde_preprocessors=SaveAutoGrades, AssignLatePenalties, ...
+    Autograde <stage> with autograde_preprocessors = SaveAutoGrades, AssignLatePenalties, CheckCellMetadata
     -> private folder -> replaces autograded/<student>/<stage> (never half-written)
 
-One nbgrader run records every notebook of a stage that finished meanwhile, so the
-writer keeps up with many workers. No student code runs here.
+One run records every notebook of a stage that finished meanwhile, so the writer
+keeps up with many workers. No student code runs here.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import uuid
 from collections import defaultdict
+from pathlib import Path
 
-from .autograde import GradingResult, _reason, _replace
-from .grading_task import GradedNotebook
-from .nbgrader_cli import run_nbgrader
+from traitlets.config import Config
+
+from .grading_report import GradedNotebook, GradingResult
+from .nbgrader_here import autograde_here
 from .paths import Course
 
 #: nbgrader's autograde reduced to what writes the gradebook (the worker did the rest).
-RECORDING_ONLY = (
-    "--Autograde.sanitize_preprocessors=nbgrader.preprocessors.CheckCellMetadata",
-    "--Autograde.autograde_preprocessors=nbgrader.preprocessors.SaveAutoGrades",
-    "--Autograde.autograde_preprocessors=nbgrader.preprocessors.AssignLatePenalties",
-    "--Autograde.autograde_preprocessors=nbgrader.preprocessors.CheckCellMetadata",
-)
+RECORDING_ONLY = Config({"Autograde": {
+    "sanitize_preprocessors": ["nbgrader.preprocessors.CheckCellMetadata"],
+    "autograde_preprocessors": ["nbgrader.preprocessors.SaveAutoGrades",
+                                "nbgrader.preprocessors.AssignLatePenalties",
+                                "nbgrader.preprocessors.CheckCellMetadata"]}})
 
 
 def record_graded(course: Course, graded: list[GradedNotebook]) -> list[GradingResult]:
@@ -58,24 +61,34 @@ def _record_stage(course: Course, stage: str, notebooks: list[GradedNotebook]) -
             timestamp = course.submitted / notebook.student / stage / "timestamp.txt"
             if timestamp.exists():
                 shutil.copy(timestamp, folder / "timestamp.txt")
-        process = run_nbgrader("autograde", stage, "--force", *course.nbgrader_args(),
-                               f"--CourseDirectory.submitted_directory={staging}",
-                               f"--CourseDirectory.autograded_directory={private}", *RECORDING_ONLY, check=False)
-        log = (process.stdout or "") + (process.stderr or "")
+        folders = Config({"CourseDirectory": {"submitted_directory": staging, "autograded_directory": private}})
+        folders.merge(RECORDING_ONLY)
+        run = autograde_here(course, stage, "*", folders)
         results = {}
         for notebook in notebooks:
             produced = course.root / private / notebook.student / stage
             if (produced / f"{stage}.ipynb").exists():
-                _replace(produced, course.autograded / notebook.student / stage)
+                replace_folder(produced, course.autograded / notebook.student / stage)
                 results[id(notebook)] = _result(notebook, True)
             else:
-                results[id(notebook)] = _result(notebook, False, f"graded, but not recorded: {_reason(log)}")
+                results[id(notebook)] = _result(notebook, False,
+                                                f"graded, but not recorded: {run.problem(notebook.student)}")
         return results
     finally:
         shutil.rmtree(course.root / staging, ignore_errors=True)
         shutil.rmtree(course.root / private, ignore_errors=True)
 
 
+def replace_folder(new: Path, old: Path) -> None:
+    """Put the folder ``new`` where ``old`` is, so that ``old`` is never half-written."""
+    old.parent.mkdir(parents=True, exist_ok=True)
+    trash = old.with_name(f".{old.name}.replaced-{uuid.uuid4().hex}")
+    if old.exists():
+        os.rename(old, trash)
+    os.rename(new, old)
+    shutil.rmtree(trash, ignore_errors=True)
+
+
 def _result(notebook: GradedNotebook, ok: bool, message: str = "") -> GradingResult:
     return GradingResult(notebook.student, notebook.stage, ok, notebook.seconds, message,
-                         {**notebook.status, "worker": notebook.worker})
+                         {**notebook.status, "worker": notebook.worker}, notebook.report)

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import copy
-import json
+import os
 import time
+from pathlib import Path
 
 from nbclient.exceptions import DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Float, Integer
 
+from .grading_report import GradingEnvironmentError, NotebookReport
+
 SKIPPED_SOURCE = "# Not run by the grader: this cell stopped the Python kernel in an earlier attempt."
-STATUS_PREFIX = "GRADING-STATUS "
+#: The course's student-facing package, as this grader sees it: every kernel must import exactly this one.
+COURSE_UTILS = Path(__file__).resolve().parents[1]
 
 
 KERNEL_DIED = ("The Python kernel died while running this cell (os._exit, a crash, or the memory limit). "
@@ -44,6 +48,14 @@ class ResilientExecute(Execute):
       the time, at most ``max_starved_retries`` times. What still times out scores 0
       and is reported in the grading status.
     * A cell's output is capped at ``max_output_bytes``; the rest is dropped.
+    * Before any cell runs, the fresh kernel must import the course's ``utils`` from this
+      very course folder; otherwise nothing is graded (GradingEnvironmentError, naming the
+      cause and the fix): a broken environment is never a student's 0.
+    * After ``notebook_timeout`` seconds no further cell is started: the notebook fails
+      ("could not be graded"), and the run goes on with the next one.
+
+    What happened is handed on as a :class:`~.grading_report.NotebookReport` in
+    ``resources["grading_report"]`` (never as log text).
     """
 
     sandbox = Bool(True, help="Run every kernel in the bubblewrap sandbox (see utils/instructor/sandbox.py).").tag(
@@ -54,6 +66,10 @@ class ResilientExecute(Execute):
     starved_cpu_fraction = Float(0.5, help="A timed-out cell that got less CPU than this fraction of its time "
                                            "was starved by load, not stuck.").tag(config=True)
     max_output_bytes = Integer(32 << 20, help="Output kept per cell.").tag(config=True)
+    notebook_timeout = Float(0.0, help="Seconds one notebook may take, all attempts included (0: no limit); "
+                                       "past it no further cell is started.").tag(config=True)
+
+    _started = 0.0
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -64,15 +80,41 @@ class ResilientExecute(Execute):
 
     # -- hooks into nbclient ------------------------------------------------------------------
     def on_cell_start(self, cell=None, cell_index=None, **kwargs):
+        if self.notebook_timeout and time.perf_counter() - self._started > self.notebook_timeout:
+            raise NotebookTimeout(f"grading took longer than {self.notebook_timeout:.0f} s and was stopped")
         self._running_cell = cell_index
         self._cell_cpu_start = self._kernel_cpu_seconds()
         self._output_bytes = 0
+
+    async def async_start_new_kernel(self, **kwargs):
+        if not self.sandbox:  # the sandbox sets its own environment (sandbox.py), PYTHONPATH included
+            kwargs.setdefault("env", {**os.environ, "PYTHONPATH": course_pythonpath()})
+        await super().async_start_new_kernel(**kwargs)
 
     async def async_start_new_kernel_client(self):
         client = await super().async_start_new_kernel_client()
         if hasattr(self.km, "seal"):
             self.km.seal()
+        await self._check_course_importable()
         return client
+
+    async def _check_course_importable(self) -> None:
+        """Ask the fresh kernel, before any cell of the notebook, where it imports ``utils`` from."""
+        msg_id = self.kc.execute("import utils", silent=True, store_history=False,
+                                 user_expressions={"utils_file": "utils.__file__"})
+        reply = (await self.async_wait_for_reply(msg_id)) or {}
+        content = reply.get("content", {})
+        if content.get("status") != "ok":
+            raise GradingEnvironmentError(
+                f"a grading kernel cannot import the course's utils ({content.get('ename')}: {content.get('evalue')}). "
+                f"The kernel should find it in {COURSE_UTILS.parent} (PYTHONPATH); check that the folder is readable, "
+                "and run `make install` in this course folder.")
+        where = content.get("user_expressions", {}).get("utils_file", {}).get("data", {}).get("text/plain", "")
+        if str(COURSE_UTILS) not in where:
+            raise GradingEnvironmentError(
+                f"a grading kernel imports utils from {where.strip(chr(39))}, not from the course folder being "
+                f"graded ({COURSE_UTILS.parent}): its environment was installed from another folder. Run "
+                "`make install` in this course folder.")
 
     async def _async_handle_timeout(self, timeout, cell=None):
         used = self._kernel_cpu_seconds() - self._cell_cpu_start
@@ -102,6 +144,7 @@ class ResilientExecute(Execute):
     # -- the notebook ---------------------------------------------------------------------------
     def preprocess(self, nb, resources=None, km=None):
         started, timeout = time.perf_counter(), self.timeout
+        self._started = started
         fatal: dict[int, str] = {}
         attempts = {"kernel_deaths": 0, "starved_retries": 0}
         try:
@@ -112,6 +155,8 @@ class ResilientExecute(Execute):
                 self._running_cell, self._timeouts, self._cell_cpu_start, self._output_bytes = None, [], 0.0, 0
                 try:
                     trial, trial_resources = super().preprocess(trial, copy.deepcopy(resources), km)
+                except (GradingEnvironmentError, NotebookTimeout):
+                    raise
                 except Exception as error:  # noqa: BLE001 (a dead or garbled kernel: the running cell is to blame)
                     if self._running_cell is None or self._running_cell in fatal or \
                             attempts["kernel_deaths"] >= self.max_kernel_deaths:
@@ -136,7 +181,19 @@ class ResilientExecute(Execute):
             trial.cells[index].source = nb.cells[index].source
             trial.cells[index].outputs = [kernel_died_output(message)]
         nb.cells = trial.cells
-        status = {"sandbox": self.sandbox, "timed_out_cells": [t["cell"] for t in self._timeouts],
-                  "kernel_deaths": len(fatal), "seconds": round(time.perf_counter() - started, 1), **attempts}
-        self.log.warning(STATUS_PREFIX + json.dumps(status))
+        report = NotebookReport(sandbox=self.sandbox, timed_out_cells=tuple(t["cell"] for t in self._timeouts),
+                                kernel_deaths=len(fatal), starved_retries=attempts["starved_retries"],
+                                seconds=round(time.perf_counter() - started, 1))
+        trial_resources["grading_report"] = report
+        self.log.info("ran the notebook in %.1f s: %s", report.seconds, report)
         return nb, trial_resources
+
+
+class NotebookTimeout(RuntimeError):
+    """The notebook used up its ``notebook_timeout``."""
+
+
+def course_pythonpath() -> str:
+    """The course folder, first on a kernel's path: a copied course folder grades its own ``utils`` even where its
+    ``.venv`` was installed (editable) from another folder."""
+    return str(COURSE_UTILS.parent)

@@ -148,7 +148,10 @@ def bwrap_command(command: list[str], ipc_dir: str, limits: Limits = Limits(), u
     for source, dest in _matplotlib_cache():
         args += ["--ro-bind", source, dest]
     args += ["--bind", ipc_dir, ipc_dir, "--chdir", "/tmp", "--clearenv"]
+    # PYTHONPATH: the kernel imports utils from the course folder it grades, even where the .venv was installed
+    # (editable) from another folder (a course folder copied for a new term).
     environment = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8",
+                   "PYTHONPATH": str(ROOT),
                    "MPLCONFIGDIR": "/tmp/matplotlib", "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1",
                    "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", str(min(2, os.cpu_count() or 1)))}
     for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
@@ -171,16 +174,42 @@ def private_ipc_dir() -> str:
     return path
 
 
+#: What a kernel in the sandbox must manage before any notebook is graded: start Python, and import the course's
+#: student package from this course folder (exit 3 when it imports another folder's).
+_PROBE = ("import sys, utils.checks; from pathlib import Path\n"
+          "sys.exit(0 if Path(utils.checks.__file__).resolve().parent == Path(sys.argv[1]) else "
+          "(print(Path(utils.checks.__file__).resolve().parent, file=sys.stderr) or 3))")
+
+
 def check_available() -> None:
-    """Run a trivial command in the sandbox; SandboxUnavailable with the reason and the fix if that fails."""
+    """Start Python in the sandbox and import the course there, before anything is graded.
+
+    SandboxUnavailable (with the install hint) where bubblewrap cannot start;
+    GradingEnvironmentError naming the real cause where the sandbox starts but the
+    course's ``utils`` cannot be imported from this folder.
+    """
+    from .grading_report import GradingEnvironmentError
+
     ipc_dir = private_ipc_dir()
     try:
-        command = bwrap_command([sys.executable, "-c", "import utils.checks"], ipc_dir)
-        done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        sandboxed = bwrap_command([sys.executable, "-c", _PROBE, str(UTILS)], ipc_dir)
+        done = subprocess.run(sandboxed, capture_output=True, text=True, timeout=120)
+        if done.returncode == 0:
+            return
+        bare = subprocess.run(bwrap_command([sys.executable, "-c", "pass"], ipc_dir), capture_output=True, text=True,
+                              timeout=120)
     except (OSError, subprocess.TimeoutExpired) as error:
         raise SandboxUnavailable(f"the grading sandbox could not be started ({error}). " + INSTALL_HINT) from None
     finally:
         shutil.rmtree(ipc_dir, ignore_errors=True)
-    if done.returncode != 0:
-        raise SandboxUnavailable(f"the grading sandbox could not be started: {done.stderr.strip()[-500:]} "
+    if bare.returncode != 0:
+        raise SandboxUnavailable(f"the grading sandbox could not be started: {bare.stderr.strip()[-500:]} "
                                  + INSTALL_HINT)
+    if done.returncode == 3:
+        raise GradingEnvironmentError(
+            f"a sandboxed kernel imports the course's utils from {done.stderr.strip()}, not from this course folder "
+            f"({ROOT}). Run `make install` in {ROOT}.")
+    raise GradingEnvironmentError(
+        f"the sandbox starts, but a kernel in it cannot import the course's utils from {ROOT}: "
+        f"{done.stderr.strip()[-500:]} Check that {ROOT} is readable by other users (the sandbox's user), and run "
+        f"`make install` in {ROOT}.")

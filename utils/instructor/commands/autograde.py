@@ -24,13 +24,14 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     from ..autograde import autograde_all
     from ..cluster import SchedulerUnreachable
+    from ..grading_report import GradingEnvironmentError
     from ..sandbox import SandboxUnavailable
 
     started = time.perf_counter()
     try:
         results = autograde_all(only_stage=args.stage, only_student=args.student, jobs=args.jobs,
                                 sandbox=not args.no_sandbox, force=args.force, scheduler=args.scheduler)
-    except (SandboxUnavailable, SchedulerUnreachable) as error:
+    except (SandboxUnavailable, SchedulerUnreachable, GradingEnvironmentError) as error:
         print(f"autograde refused: {error}", file=sys.stderr)
         return 2
     failed = [r for r in results if not r.ok]

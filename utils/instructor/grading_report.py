@@ -1,0 +1,64 @@
+"""What grading one notebook reports, as typed objects from the kernel's executor to the grade table.
+
+    ResilientExecute (runs the kernel)  ──NotebookReport──▶  resources["grading_report"]
+    CourseAutograde (nbgrader, in-process) ──▶ GradedNotebook (worker) ──▶ GradingResult (recorded)
+    GradingResult.status  ──▶  grading_status.json  ──▶  the grade table
+
+Nothing here is read back out of log text: each stage hands the next one these objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class NotebookReport:
+    """How the kernel run of one notebook went (ResilientExecute fills it in).
+
+    ``timed_out_cells``: indices of cells that ran out of time (0 points);
+    ``kernel_deaths``: cells whose kernel died (scored 0, the rest re-run without them);
+    ``starved_retries``: re-runs with twice the time because the machine was loaded;
+    ``seconds``: wall-clock time of the whole run, retries included.
+    """
+
+    sandbox: bool
+    timed_out_cells: tuple[int, ...] = ()
+    kernel_deaths: int = 0
+    starved_retries: int = 0
+    seconds: float = 0.0
+
+    def as_status(self) -> dict:
+        """The entry kept in ``grading_status.json`` (JSON: lists, not tuples)."""
+        status = asdict(self)
+        status["timed_out_cells"] = list(self.timed_out_cells)
+        return status
+
+
+@dataclass
+class GradingResult:
+    """One notebook's outcome as the instructor's side records it."""
+
+    student: str
+    stage: str
+    ok: bool
+    seconds: float
+    message: str = ""
+    status: dict = field(default_factory=dict)
+    report: NotebookReport | None = None
+
+
+@dataclass
+class GradedNotebook(GradingResult):
+    """What a worker sends back: the outcome and the graded files (path under autograded/<student>/<stage> → bytes)."""
+
+    files: dict = field(default_factory=dict)
+    worker: str = ""
+
+
+class GradingEnvironmentError(RuntimeError):
+    """The grading environment is broken (not the submission): nothing may be graded until it is fixed.
+
+    The message names the cause and the fix. A notebook that meets it is "could not be
+    graded", never 0.
+    """
