@@ -814,6 +814,11 @@ def check_randomize_layers(function, name: str = "randomize_layers") -> None:
     is changed, the model itself is returned, the batch norm is skipped, a container is counted, the
     seed is set once for all layers (or not at all), or the random state leaks.
     """
+    with _seeded():  # the check sets and reads the random state; the notebook's own is given back afterwards
+        _check_randomize_layers(function, name)
+
+
+def _check_randomize_layers(function, name: str) -> None:
     import copy
 
     model = SmallBatchNormNet().train()
