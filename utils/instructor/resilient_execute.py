@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from nbclient.exceptions import DeadKernelError
+from nbclient.util import run_sync
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Float, Integer
@@ -98,18 +99,24 @@ class ResilientExecute(Execute):
         await self._check_course_importable()
         return client
 
+    # nbconvert's preprocess() starts the kernel through nbclient's *sync* wrappers, which are bound to nbclient's
+    # own coroutines: bind them to the ones above, or the sandbox is never sealed and the kernel never probed.
+    start_new_kernel = run_sync(async_start_new_kernel)
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)
+
     async def _check_course_importable(self) -> None:
         """Ask the fresh kernel, before any cell of the notebook, where it imports ``utils`` from."""
         msg_id = self.kc.execute("import utils", silent=True, store_history=False,
                                  user_expressions={"utils_file": "utils.__file__"})
         reply = (await self.async_wait_for_reply(msg_id)) or {}
         content = reply.get("content", {})
-        if content.get("status") != "ok":
+        where = content.get("user_expressions", {}).get("utils_file", {}).get("data", {}).get("text/plain", "")
+        if content.get("status") != "ok" or where in ("", "None"):  # None: a folder it may see but not read
             raise GradingEnvironmentError(
-                f"a grading kernel cannot import the course's utils ({content.get('ename')}: {content.get('evalue')}). "
+                f"a grading kernel cannot import the course's utils ({content.get('ename') or 'its folder is unreadable'}"
+                f"{': ' + str(content.get('evalue')) if content.get('evalue') else ''}). "
                 f"The kernel should find it in {COURSE_UTILS.parent} (PYTHONPATH); check that the folder is readable, "
                 "and run `make install` in this course folder.")
-        where = content.get("user_expressions", {}).get("utils_file", {}).get("data", {}).get("text/plain", "")
         if str(COURSE_UTILS) not in where:
             raise GradingEnvironmentError(
                 f"a grading kernel imports utils from {where.strip(chr(39))}, not from the course folder being "
