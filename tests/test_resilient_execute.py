@@ -7,13 +7,14 @@ cell's time limit). A busy endless loop uses a full core and is stuck, not starv
 
 from __future__ import annotations
 
-import json
 import logging
+import time
 
 import nbformat
 import pytest
 
-from utils.instructor.resilient_execute import STATUS_PREFIX, ResilientExecute
+from utils.instructor.grading_report import NotebookReport
+from utils.instructor.resilient_execute import NotebookTimeout, ResilientExecute
 
 
 def notebook(*sources: str):
@@ -21,14 +22,20 @@ def notebook(*sources: str):
 
 
 def execute(nb, tmp_path, caplog, **options):
-    """Run ``nb`` outside the sandbox (the retries do not depend on it); returns (notebook, grading status)."""
-    log = logging.getLogger("test-resilient-execute")
-    executor = ResilientExecute(sandbox=False, log=log, **options)
-    with caplog.at_level(logging.WARNING, logger=log.name):
-        nb, _ = executor.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
-    statuses = [r.getMessage() for r in caplog.records if r.getMessage().startswith(STATUS_PREFIX)]
-    assert len(statuses) == 1, statuses
-    return nb, json.loads(statuses[0][len(STATUS_PREFIX):])
+    """Run ``nb`` outside the sandbox (the retries do not depend on it); returns (notebook, grading status).
+
+    The status is the typed NotebookReport that ResilientExecute hands on in the resources, read with
+    logging switched off: nothing about it comes from log text.
+    """
+    executor = ResilientExecute(sandbox=False, log=logging.getLogger("test-resilient-execute"), **options)
+    logging.disable(logging.CRITICAL)
+    try:
+        nb, resources = executor.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    finally:
+        logging.disable(logging.NOTSET)
+    report = resources["grading_report"]
+    assert isinstance(report, NotebookReport)
+    return nb, report.as_status()
 
 
 def text(cell) -> str:
@@ -63,3 +70,14 @@ def test_retries_are_bounded_and_what_still_times_out_is_reported(tmp_path, capl
     assert errors(nb.cells[0]) and text(nb.cells[1]) == "after\n"
     assert status["starved_retries"] == retries and status["timed_out_cells"] == [0]
     assert attempts.read_text() == "x" * (retries + 1), "the notebook ran more or fewer times than allowed"
+
+
+def test_past_its_deadline_a_notebook_starts_no_further_cell(tmp_path, caplog):
+    """notebook_timeout bounds the whole notebook: the cell running when it passes finishes, no later cell starts."""
+    later = tmp_path / "later"
+    nb = notebook("import time\ntime.sleep(3)", f"open({str(later)!r}, 'w').write('ran')")
+    started = time.perf_counter()
+    with pytest.raises(NotebookTimeout, match="took longer than 2 s"):
+        execute(nb, tmp_path, caplog, timeout=30, notebook_timeout=2)
+    assert not later.exists(), "a cell started after the notebook's deadline"
+    assert time.perf_counter() - started < 25

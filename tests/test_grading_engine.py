@@ -1,0 +1,81 @@
+"""The grading engine's flow (issue 18): typed reports end to end, and no import circle among its modules."""
+
+from __future__ import annotations
+
+import ast
+import logging
+from pathlib import Path
+
+import nbformat
+
+from utils.instructor.grading_report import GradingResult, NotebookReport
+from utils.instructor.grading_task import GradingTask, grade_task, read_folder
+from utils.instructor.paths import RELEASE, Course
+from utils.instructor.preparation import grader_version
+from utils.instructor.record_graded import record_graded
+
+INSTRUCTOR = Path(__file__).resolve().parents[1] / "utils" / "instructor"
+#: The modules a notebook passes through, from the orchestrator to the gradebook.
+ENGINE = ("autograde", "preparation", "grading_task", "nbgrader_here", "resilient_execute", "sandbox",
+          "sandboxed_kernel", "record_graded", "grading_report", "cluster")
+STAGE = "07_complexity"
+
+
+def test_a_graded_notebook_reports_a_typed_object_that_no_log_carries(tmp_path):
+    """Grade one notebook the way a worker does, with logging switched off: the report still arrives, typed,
+    and the one writer records it with the same report."""
+    submitted = tmp_path / "hand_in"
+    submitted.mkdir()
+    nbformat.write(nbformat.read(RELEASE / STAGE / f"{STAGE}.ipynb", 4), str(submitted / f"{STAGE}.ipynb"))
+    task = GradingTask("carol", STAGE, read_folder(submitted), grader_version(STAGE))
+    logging.disable(logging.CRITICAL)
+    try:
+        graded = grade_task(task)
+    finally:
+        logging.disable(logging.NOTSET)
+    assert graded.ok, graded.message
+    assert isinstance(graded.report, NotebookReport) and graded.report.sandbox is True
+    assert graded.status == graded.report.as_status()
+    assert f"{STAGE}.ipynb" in graded.files
+
+    course = Course.scratch(tmp_path / "course")
+    from utils.instructor.preparation import ensure_gradebook
+
+    ensure_gradebook(course, only=[STAGE], log=lambda *_: None)
+    (course.submitted / "carol" / STAGE).mkdir(parents=True)
+    [recorded] = record_graded(course, [graded])
+    assert isinstance(recorded, GradingResult) and recorded.ok, recorded.message
+    assert recorded.report == graded.report and recorded.status["worker"] == graded.worker
+    assert (course.autograded / "carol" / STAGE / f"{STAGE}.ipynb").exists()
+
+
+def _imports(module: str) -> set[str]:
+    """The engine modules ``module`` imports (at the top or inside functions)."""
+    tree = ast.parse((INSTRUCTOR / f"{module}.py").read_text())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            names = [node.module] if node.module else [alias.name for alias in node.names]
+            found.update(name.split(".")[0] for name in names)
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("utils.instructor."):
+            found.add(node.module.split(".")[2])
+    return found & set(ENGINE)
+
+
+def test_no_import_circle_among_the_grading_modules():
+    graph = {module: _imports(module) for module in ENGINE}
+    for start in ENGINE:
+        seen, todo = set(), list(graph[start])
+        while todo:
+            module = todo.pop()
+            assert module != start, f"{start} imports itself through {sorted(seen)}"
+            if module not in seen:
+                seen.add(module)
+                todo.extend(graph[module])
+
+
+def test_no_grading_module_reads_its_status_from_log_text():
+    """The old channel (a JSON log line scraped back out of nbgrader's output) is gone for good."""
+    for module in ENGINE:
+        source = (INSTRUCTOR / f"{module}.py").read_text()
+        assert "GRADING-STATUS" not in source and ".splitlines()" not in source, module
