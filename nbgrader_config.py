@@ -34,6 +34,10 @@ c.OverwriteCells.add_missing_cells = True
 # 0, and the rest of the notebook is still graded.
 c.Execute.timeout = 120
 c.Execute.interrupt_on_timeout = True
+# Demonstration cells that no test needs (tagged skip-when-grading in solutions/, proved by
+# utils/instructor/demo_cells.py and tests/test_demo_cells.py) are not run when grading; a notebook
+# whose tests fail in a way they could explain is run again with every cell.
+c.Execute.skip_cells_with_tag = "skip-when-grading"
 # A kernel that starts slowly on a loaded machine is waited for, not failed.
 c.Execute.startup_timeout = 300
 # nbgrader scores 0 any test cell with output on stderr; a correct solution that

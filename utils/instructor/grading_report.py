@@ -19,7 +19,9 @@ class NotebookReport:
     ``timed_out_cells``: indices of cells that ran out of time (0 points);
     ``kernel_deaths``: cells whose kernel died (scored 0, the rest re-run without them);
     ``starved_retries``: re-runs with twice the time because the machine was loaded;
-    ``seconds``: wall-clock time of the whole run, retries included.
+    ``seconds``: wall-clock time of the whole run, retries included;
+    ``skipped_cells``: demonstration cells not run (tagged ``skip-when-grading``);
+    ``full_rerun``: the notebook was run again with every cell (a test failed in a way they could explain).
     """
 
     sandbox: bool
@@ -27,11 +29,13 @@ class NotebookReport:
     kernel_deaths: int = 0
     starved_retries: int = 0
     seconds: float = 0.0
+    skipped_cells: tuple[int, ...] = ()
+    full_rerun: bool = False
 
     def as_status(self) -> dict:
         """The entry kept in ``grading_status.json`` (JSON: lists, not tuples)."""
         status = asdict(self)
-        status["timed_out_cells"] = list(self.timed_out_cells)
+        status["timed_out_cells"], status["skipped_cells"] = list(self.timed_out_cells), list(self.skipped_cells)
         return status
 
 

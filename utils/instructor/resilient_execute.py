@@ -13,6 +13,7 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Float, Integer
 
+from . import demo_cells
 from .grading_report import GradingEnvironmentError, NotebookReport
 
 SKIPPED_SOURCE = "# Not run by the grader: this cell stopped the Python kernel in an earlier attempt."
@@ -52,6 +53,10 @@ class ResilientExecute(Execute):
     * Before any cell runs, the fresh kernel must import the course's ``utils`` from this
       very course folder; otherwise nothing is graded (GradingEnvironmentError, naming the
       cause and the fix): a broken environment is never a student's 0.
+    * Demonstration cells tagged ``skip-when-grading`` are not run when ``skip_cells_with_tag`` names that
+      tag (nbgrader_config.py); they get a note saying so. When a test then fails in a way they could
+      explain (no record, or the function raised), the notebook is run again with every cell
+      (``demo_cells.py``).
     * After ``notebook_timeout`` seconds no further cell is started: the notebook fails
       ("could not be graded"), and the run goes on with the next one.
 
@@ -154,6 +159,9 @@ class ResilientExecute(Execute):
         self._started = started
         fatal: dict[int, str] = {}
         attempts = {"kernel_deaths": 0, "starved_retries": 0}
+        skip_tag, full_rerun = self.skip_cells_with_tag, False
+        skipped = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code" and demo_cells.is_tagged(cell)
+                   and skip_tag == demo_cells.TAG]
         try:
             while True:
                 trial = copy.deepcopy(nb)
@@ -181,16 +189,24 @@ class ResilientExecute(Execute):
                     self.log.warning("cells %s timed out with too little CPU (a loaded machine); running the notebook "
                                      "again with %s s per cell", [t["cell"] for t in starved], self.timeout)
                     continue
+                if skipped and not full_rerun and demo_cells.needs_full_run(trial):
+                    full_rerun, skipped, self.skip_cells_with_tag = True, [], ""
+                    self.log.warning("a test failed in a way the skipped demonstration cells could explain; running "
+                                     "the notebook again with every cell")
+                    continue
                 break
         finally:
-            self.timeout = timeout
+            self.timeout, self.skip_cells_with_tag = timeout, skip_tag
+        for index in skipped:
+            trial.cells[index].outputs = [demo_cells.not_run_output()]
         for index, message in fatal.items():
             trial.cells[index].source = nb.cells[index].source
             trial.cells[index].outputs = [kernel_died_output(message)]
         nb.cells = trial.cells
         report = NotebookReport(sandbox=self.sandbox, timed_out_cells=tuple(t["cell"] for t in self._timeouts),
                                 kernel_deaths=len(fatal), starved_retries=attempts["starved_retries"],
-                                seconds=round(time.perf_counter() - started, 1))
+                                seconds=round(time.perf_counter() - started, 1), skipped_cells=tuple(skipped),
+                                full_rerun=full_rerun)
         trial_resources["grading_report"] = report
         self.log.info("ran the notebook in %.1f s: %s", report.seconds, report)
         return nb, trial_resources
