@@ -89,6 +89,6 @@ feedback: $(STAMP)
 demo-class: $(STAMP)
 	$(INSTRUCTOR) demo-class --out demo_class
 
-## bench-grading: seconds to autograde one student's seven notebooks and a class of 20
+## bench-grading: one student's eight notebooks graded three ways side by side (make autograde, plain nbgrader, plain execution) and a class of 20
 bench-grading: $(STAMP)
 	$(BIN)/python -m utils.instructor.bench_grading

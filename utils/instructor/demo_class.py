@@ -217,6 +217,38 @@ for path in ("/tmp/fill", "fill", "{root}/fill"):
     except Exception:
         pass
 """,
+    # Tries to leave something behind for the kernels of later notebooks (its own grade is honest).
+    "persists": CORRECT + """
+import os, site, sys
+MARK = "import os\\nos.environ['XAI_PERSISTED'] = '1'\\n"
+places = ["/tmp/xai-persisted", "/dev/shm/xai-persisted", os.path.expanduser("~/xai-persisted"),
+          "{repo}/utils/xai_persisted.py", "{repo}/data/xai-persisted", "{repo}/course/xai-persisted",
+          os.path.join(sys.prefix, "xai-persisted")]
+places += [os.path.join(folder, name) for folder in site.getsitepackages()
+           for name in ("sitecustomize.py", "usercustomize.py", "xai_persisted.pth")]
+for path in places:
+    try:
+        open(path, "w").write(MARK)
+    except Exception:
+        pass
+os.environ["XAI_PERSISTED"] = "1"
+sys.modules["torch"].xai_persisted = True
+""",
+    # Graded after "persists": returns noise when anything of it survived into this kernel.
+    "finds_persisted": """
+import os, glob, site, sys, torch
+def vanilla_gradients(model, input_tensor, target_class):
+    left = glob.glob("/tmp/xai-persisted") + glob.glob("/dev/shm/xai-persisted") + glob.glob(os.path.expanduser(
+        "~/xai-persisted")) + glob.glob("{repo}/*/xai?persisted*") + glob.glob(os.path.join(sys.prefix, "xai-persisted"))
+    left += [path for folder in site.getsitepackages() for path in glob.glob(os.path.join(folder, "*customize.py"))
+             + glob.glob(os.path.join(folder, "xai_persisted.pth"))]
+    if left or os.environ.get("XAI_PERSISTED") or getattr(torch, "xai_persisted", False):
+        return torch.randn(input_tensor.shape)
+    model.eval()
+    x = input_tensor.clone().detach().requires_grad_(True)
+    model(x)[0, target_class].backward()
+    return x.grad
+""",
     "network": CORRECT + """
 import socket
 for address in (("127.0.0.1", 22), ("127.0.0.1", 8786), ("10.0.0.1", 80)):
@@ -273,6 +305,8 @@ KINDS = [
     Kind("fork_bomb", (), "returns noise; forks until the process limit"),
     Kind("fills_disk", ALL, "correct; writes until the disk is full"),
     Kind("network", ALL, "correct; opens network connections"),
+    Kind("persists", ALL, "correct; tries to leave files, site hooks and state for the next notebooks' kernels"),
+    Kind("finds_persisted", ALL, "correct, graded after 'persists': returns noise if anything of it survived"),
 ]
 
 

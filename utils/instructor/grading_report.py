@@ -21,7 +21,8 @@ class NotebookReport:
     ``starved_retries``: re-runs with twice the time because the machine was loaded;
     ``seconds``: wall-clock time of the whole run, retries included;
     ``skipped_cells``: demonstration cells not run (tagged ``skip-when-grading``);
-    ``full_rerun``: the notebook was run again with every cell (a test failed in a way they could explain).
+    ``full_rerun``: the notebook was run again with every cell (a test failed in a way they could explain);
+    ``phases``: seconds of the last run by phase (kernel start, setup, exercises, hidden tests, other cells).
     """
 
     sandbox: bool
@@ -31,6 +32,7 @@ class NotebookReport:
     seconds: float = 0.0
     skipped_cells: tuple[int, ...] = ()
     full_rerun: bool = False
+    phases: dict = field(default_factory=dict, compare=False)
 
     def as_status(self) -> dict:
         """The entry kept in ``grading_status.json`` (JSON: lists, not tuples)."""

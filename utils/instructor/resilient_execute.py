@@ -86,6 +86,7 @@ class ResilientExecute(Execute):
 
     # -- hooks into nbclient ------------------------------------------------------------------
     def on_cell_start(self, cell=None, cell_index=None, **kwargs):
+        self._cell_starts.append((cell_index, time.perf_counter()))
         if self.notebook_timeout and time.perf_counter() - self._started > self.notebook_timeout:
             raise NotebookTimeout(f"grading took longer than {self.notebook_timeout:.0f} s and was stopped")
         self._running_cell = cell_index
@@ -168,6 +169,7 @@ class ResilientExecute(Execute):
                 for index in fatal:
                     trial.cells[index].source = SKIPPED_SOURCE
                 self._running_cell, self._timeouts, self._cell_cpu_start, self._output_bytes = None, [], 0.0, 0
+                self._cell_starts, run_started = [], time.perf_counter()
                 try:
                     trial, trial_resources = super().preprocess(trial, copy.deepcopy(resources), km)
                 except (GradingEnvironmentError, NotebookTimeout):
@@ -206,10 +208,29 @@ class ResilientExecute(Execute):
         report = NotebookReport(sandbox=self.sandbox, timed_out_cells=tuple(t["cell"] for t in self._timeouts),
                                 kernel_deaths=len(fatal), starved_retries=attempts["starved_retries"],
                                 seconds=round(time.perf_counter() - started, 1), skipped_cells=tuple(skipped),
-                                full_rerun=full_rerun)
+                                full_rerun=full_rerun, phases=self._phases(nb, run_started))
         trial_resources["grading_report"] = report
         self.log.info("ran the notebook in %.1f s: %s", report.seconds, report)
         return nb, trial_resources
+
+
+    def _phases(self, nb, run_started: float) -> dict:
+        """Seconds of the last run by phase: the kernel's start (until the first cell), then the cells by kind."""
+        from . import cells
+
+        def phase(index: int) -> str:
+            cell = nb.cells[index]
+            if cells.grade_id(cell) == "setup":
+                return "setup"
+            if cells.is_test(cell):
+                return "hidden tests"
+            return "exercises" if cells.is_solution(cell) else "other cells"
+
+        ends = [start for _, start in self._cell_starts[1:]] + [time.perf_counter()]
+        phases = {"kernel start": self._cell_starts[0][1] - run_started if self._cell_starts else 0.0}
+        for (index, start), end in zip(self._cell_starts, ends):
+            phases[phase(index)] = phases.get(phase(index), 0.0) + end - start
+        return {name: round(seconds, 2) for name, seconds in phases.items()}
 
 
 class NotebookTimeout(RuntimeError):
