@@ -110,3 +110,13 @@ def test_an_error_in_the_students_function_also_runs_the_notebook_in_full(tmp_pa
     ])
     nb, resources = run(nb, tmp_path)
     assert resources["grading_report"].full_rerun is True and text(nb.cells[0]) == "demo\n"
+
+
+def test_a_value_error_asked_for_does_not_run_the_notebook_again(tmp_path):
+    """Tests of the "raises" kind want a ValueError: that is no sign of a missing global."""
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("print('demo')", metadata={"tags": [TAG]}),
+        _test_cell(_record("t1", "error").replace("'kind': 'error'", "'kind': 'error', 'value_error': True"), "t1"),
+    ])
+    nb, resources = run(nb, tmp_path)
+    assert resources["grading_report"].full_rerun is False and text(nb.cells[0]) == NOT_RUN
