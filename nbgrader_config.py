@@ -38,6 +38,9 @@ c.Execute.interrupt_on_timeout = True
 # utils/instructor/demo_cells.py and tests/test_demo_cells.py) are not run when grading; a notebook
 # whose tests fail in a way they could explain is run again with every cell.
 c.Execute.skip_cells_with_tag = "skip-when-grading"
+# A kernel whose notebook has run is stopped at once (its outputs are in; a polite shutdown
+# cost about 1.5 s a notebook): the sandbox ends everything it started.
+c.Execute.shutdown_kernel = "immediate"
 # A kernel that starts slowly on a loaded machine is waited for, not failed.
 c.Execute.startup_timeout = 300
 # nbgrader scores 0 any test cell with output on stderr; a correct solution that

@@ -1,4 +1,5 @@
-"""nbgrader's ``autograde``, run in this process instead of a new ``nbgrader`` process per notebook.
+"""nbgrader's ``autograde`` (and ``generate_assignment``), run in this process instead of a new ``nbgrader``
+process per notebook.
 
 A grading worker keeps one process: nbgrader's converter, the preprocessors, the
 judge with its expected values and the course's configuration are loaded once and
@@ -72,6 +73,29 @@ def overrides(*arguments: str) -> Config:
     return KVArgParseConfigLoader(argv=list(arguments)).load_config()
 
 
+def _configured(course: Course, stage: str, student: str, settings: Config | None):
+    """(config, coursedir): the course's nbgrader configuration for ``course``, with ``settings`` on top."""
+    config = copy.deepcopy(course_config())
+    config.merge(Config({"CourseDirectory": {"root": str(course.root), "db_url": course.db_url}}))
+    if settings is not None:
+        config.merge(settings)
+    coursedir = CourseDirectory(config=config)
+    coursedir.assignment_id, coursedir.student_id = stage, student
+    return config, coursedir
+
+
+def generate_assignment_here(course: Course, stage: str, release_directory: str | Path) -> None:
+    """``nbgrader generate_assignment <stage> --force`` in this process, releasing into ``release_directory``:
+    records the stage's cells in ``course``'s gradebook (what autograde restores test cells from)."""
+    from nbgrader.converters import GenerateAssignment
+
+    config, coursedir = _configured(course, stage, ".", Config(
+        {"CourseDirectory": {"release_directory": str(release_directory)}}))
+    converter = GenerateAssignment(coursedir=coursedir, config=config, log=LOG)
+    converter.force = True
+    converter.start()
+
+
 def autograde_here(course: Course, stage: str, student: str = "*", settings: Config | None = None) -> AutogradeRun:
     """``nbgrader autograde <stage> --student <student> --force`` in ``course``, in this process.
 
@@ -79,12 +103,7 @@ def autograde_here(course: Course, stage: str, student: str = "*", settings: Con
     a workspace's folders). Never raises for a notebook's failure: it is in the result.
     A broken grading environment (GradingEnvironmentError) is raised: nothing can be graded.
     """
-    config = copy.deepcopy(course_config())
-    config.merge(Config({"CourseDirectory": {"root": str(course.root), "db_url": course.db_url}}))
-    if settings is not None:
-        config.merge(settings)
-    coursedir = CourseDirectory(config=config)
-    coursedir.assignment_id, coursedir.student_id = stage, student
+    config, coursedir = _configured(course, stage, student, settings)
     converter = CourseAutograde(coursedir=coursedir, config=config, log=LOG)
     converter.force, converter.create_student = True, True
     run = AutogradeRun(converter.reports, converter.errors)

@@ -14,7 +14,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from .nbgrader_cli import run_nbgrader
+from .nbgrader_here import generate_assignment_here
 from .paths import ROOT, SOURCE, Course, stages
 
 
@@ -65,8 +65,7 @@ def ensure_gradebook(course: Course = Course(), only: list | None = None, log=pr
     stale = [s for s in (only or stages()) if s not in known or recorded.get(s) != _source_hash(s)]
     with tempfile.TemporaryDirectory() as scratch:
         for stage in stale:
-            run_nbgrader("generate_assignment", stage, "--force", *course.nbgrader_args(),
-                         f"--CourseDirectory.release_directory={scratch}")
+            generate_assignment_here(course, stage, scratch)
             recorded[stage] = _source_hash(stage)
             log(f"recorded {stage} in the gradebook")
     recorded_path.write_text(json.dumps(recorded, indent=1))
