@@ -248,7 +248,7 @@ def _cascade_hidden() -> list[Case]:
 # ---- deletion and insertion ----------------------------------------------------------
 
 def toy_linear_model() -> nn.Module:
-    """Two classes over a (1, 1, 2, 2) input: logit_1 = 3·x₀ + 2·x₁ + 1·x₂ + 0·x₃, logit_0 = 0 (the visible tests')."""
+    """Two classes over a (1, 1, 2, 2) input: logit_1 = 3·x₀ + 2·x₁ + 1·x₂ + 0·x₃, logit_0 = 0 (the form tests')."""
     model = nn.Sequential(nn.Flatten(), nn.Linear(4, 2))
     with torch.no_grad():
         model[1].weight.copy_(torch.tensor([[0.0, 0.0, 0.0, 0.0], [3.0, 2.0, 1.0, 0.0]]))
@@ -260,7 +260,7 @@ def _toy_visible(insert: bool) -> list[Case]:
     model = toy_linear_model()
     weights = torch.tensor([[[[3.0, 2.0], [1.0, 0.0]]]])
     x, baseline = torch.ones(1, 1, 2, 2), torch.zeros(1, 1, 2, 2)
-    what = "on the visible test's linear model with attribution = its weights and steps=4"
+    what = "on a 2x2 linear model with attribution = its weights and steps=4"
     return [Case(what, (model, x, 1, weights, 4, baseline), model=model),
             Case(what.replace("attribution = its weights", "the attribution shuffled"),
                  (model, x, 1, torch.tensor([[[[0.0, 2.0], [3.0, 1.0]]]]), 4, baseline), model=model)]
