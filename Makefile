@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install lab test bench complexity-table release student-bundle roster collect autograde formgrader grades export feedback demo-class bench-grading gpu-check
+.PHONY: install lab test bench complexity-table release student-bundle roster collect autograde formgrader grades report export feedback demo-class bench-grading gpu-check
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -74,6 +74,10 @@ formgrader: $(STAMP)
 ## grades: export grades.csv, one row per student, per assignment and total
 grades: $(STAMP)
 	$(INSTRUCTOR) grades
+
+## report: the class report in reports/ (what the class got wrong, similar hand-ins); NAMES=1 shows names, not ids
+report: $(STAMP)
+	$(INSTRUCTOR) report $(if $(filter 1,$(NAMES)),--names)
 
 FORMAT ?= canvas
 

@@ -78,3 +78,11 @@ def photos():
     from utils.data import load_photos
 
     return load_photos()
+
+
+@pytest.fixture(scope="session")
+def graded_class(tmp_path_factory):
+    """The demo class, collected and autograded for real once per session (tests/graded_demo_class.py)."""
+    from .graded_demo_class import grade_demo_class
+
+    return grade_demo_class(tmp_path_factory.mktemp("hostile_class"))

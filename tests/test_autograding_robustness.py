@@ -1,73 +1,32 @@
 """The grader survives a hostile class: real nbgrader runs, with the project's configuration.
 
 One sample class (``make demo-class``: one submission of each kind, all of stage 01)
-is collected and autograded once in a scratch workspace; the tests read what came
-out. The expected score of each kind is written down in utils/instructor/demo_class.py
-from the points of the test cells it should pass, so these tests check the grader,
-not the other way round.
+is collected and autograded once per session in a scratch workspace (``graded_class``,
+conftest.py); the tests read what came out. The expected score of each kind is written
+down in utils/instructor/demo_class.py from the points of the test cells it should pass,
+so these tests check the grader, not the other way round.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import html as htmllib
 import re
 import sys
 import tarfile
-import time
-from pathlib import Path
 
 import psutil
 import pytest
 
 from utils.instructor.autograde import autograde_all
 from utils.instructor.bundle import build_student_bundle
-from utils.instructor.collect import collect
-from utils.instructor.demo_class import KINDS, STAGE, make_demo_class, make_submission
+from utils.instructor.demo_class import KINDS, STAGE, make_submission
 from utils.instructor.feedback import generate_feedback
 from utils.instructor.grades import export_grades
-from utils.instructor.paths import ROOT, Course
+from utils.instructor.paths import ROOT
 from utils.instructor.sandbox import SANDBOX_UIDS
 
-# Long enough for the slowest cell of stage 01 on a loaded 2-core machine, short
-# enough that the endless loop in one submission costs little.
-TIMEOUT = "--Execute.timeout=45"
-
-
-def student_of(kind: str) -> str:
-    return next(f"s{n + 1:02d}-{k.name.replace('_', '-')}" for n, k in enumerate(KINDS) if k.name == kind)
-
-
-def fingerprint(paths) -> dict:
-    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in paths if p.is_file()}
-
-
-def repository_files() -> list:
-    """The code every later grading process runs: the course's utils and the environment's .pth files."""
-    return [*ROOT.joinpath("utils").rglob("*.py"), *Path(sys.prefix).glob("lib/*/site-packages/*.pth")]
-
-
-@pytest.fixture(scope="module")
-def graded_class(tmp_path_factory):
-    root = tmp_path_factory.mktemp("hostile_class")
-    course = Course.scratch(root / "course")
-    submissions = make_demo_class(root / "submissions", log=lambda *_: None, attack_root=course.root)
-    report = collect(submissions, course, log=lambda *_: None)
-    submitted_before = fingerprint(course.submitted.rglob("*"))
-    code_before = fingerprint(repository_files())
-    results = autograde_all(course, extra_args=(TIMEOUT,), jobs=2, log=print)
-    submitted_after = fingerprint(course.submitted.rglob("*"))
-    code_after = fingerprint(repository_files())
-    time.sleep(2)  # a daemon that survived would have written by now
-    grades = export_grades(course, log=lambda *_: None)
-    with open(grades) as handle:
-        scores = {row["student_id"]: row for row in csv.DictReader(handle)}
-    with open(submissions / "expected_scores.csv") as handle:
-        expected = {row["student_id"]: row for row in csv.DictReader(handle)}
-    return dict(course=course, report=report, results=results, scores=scores, expected=expected,
-                submitted=(submitted_before, submitted_after), code=(code_before, code_after))
-
+from .graded_demo_class import TIMEOUT, fingerprint, repository_files, student_of
 
 @pytest.mark.parametrize("kind", [k.name for k in KINDS])
 def test_every_sample_submission_is_valid_python(kind, tmp_path):

@@ -100,8 +100,9 @@ def test_text_where_numbers_belong_is_refused():
 def test_the_judge_scores_a_malformed_record_zero_with_its_reason():
     from utils.instructor.judge import judge_payload
 
-    message = judge_payload(GRADE_ID, b"garbage", facts={}, expected={})
-    assert message.startswith("The hidden test's record is unusable") and "could not be read" in message
+    verdict = judge_payload(GRADE_ID, b"garbage", facts={}, expected={})
+    assert verdict.outcome == "missing_record" and verdict.mistake is None
+    assert verdict.message.startswith("The hidden test's record is unusable") and "could not be read" in verdict.message
 
 
 # --- the expected values follow the answer key ---------------------------------------------------------

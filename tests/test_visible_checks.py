@@ -724,14 +724,72 @@ def test_hidden_messages_name_the_classic_mistake(grade_id, mistake, message):
         checker(grade_id)(mistake)
 
 
-def test_every_mistake_a_hidden_test_lists_is_defined():
+@pytest.mark.parametrize("grade_id, wrong, mistake_id", [
+    ("test_vanilla_gradients_hidden_mnist", make_gradient(probability=True), "probability"),
+    ("test_integrated_gradients_hidden_mnist", make_ig(rule="left"), "left_riemann"),
+    ("test_integrated_gradients_hidden_mnist", make_ig(rule="mean"), "mean_of_points"),
+    ("test_captum_integrated_gradients_hidden_mnist", make_captum_ig(use_baseline=False), "zero_baseline"),
+    ("test_compute_cam_hidden_imagenet", make_cam("cam", relu=False), "no_relu"),
+    ("test_vanilla_gradients_hidden_mnist", make_gradient(absolute=True), "absolute_value"),
+    ("test_integrated_gradients_hidden_default_baseline", lambda *a, **k: 1.5 * make_ig()(*a, **k), "wrong_scale"),
+    ("test_vanilla_gradients_hidden_mnist", make_gradient(), None),
+], ids=["probability", "left Riemann", "plain mean", "baseline ignored", "no ReLU", "absolute", "scale", "correct"])
+def test_the_verdict_names_the_mistake_by_its_id(grade_id, wrong, mistake_id):
+    """The verdict a class report counts: the mistake's stable id beside the message that names its cause."""
+    from utils.instructor.judge import judge_function
+    from utils.instructor.judge.mistakes import mistake
+
+    verdict = judge_function(grade_id, wrong)
+    if mistake_id is None:
+        assert verdict.passed and verdict.mistake is None and verdict.message == ""
+        return
+    assert (verdict.outcome, verdict.mistake) == ("wrong", mistake_id)
+    assert mistake(mistake_id).cause.split(":")[0].lower()[:30] in verdict.message.lower()
+
+
+def test_a_stub_and_an_error_are_their_own_outcomes():
+    from utils.instructor.judge import judge_function
+
+    def stub(model, input_tensor, target_class):
+        raise NotImplementedError()
+
+    def broken(model, input_tensor, target_class):
+        return model(input_tensor)[0, 10 ** 6]
+
+    assert judge_function("test_vanilla_gradients_hidden_mnist", stub).outcome == "stub"
+    assert judge_function("test_vanilla_gradients_hidden_mnist", broken).outcome == "error"
+
+
+def test_every_mistake_a_hidden_test_lists_is_one_the_answer_key_computes():
     from utils.instructor.judge.mistakes import MISTAKES
     from utils.recording._cases import REGISTRY, load_all_stages
 
     load_all_stages()
+    computed = {name for name, m in MISTAKES.items() if m.compute is not None}
     listed = {name for test in REGISTRY.values() for name in test.mistakes}
-    assert listed and listed <= set(MISTAKES), sorted(listed - set(MISTAKES))
-    assert set(MISTAKES) <= listed, f"mistakes no hidden test uses: {sorted(set(MISTAKES) - listed)}"
+    assert listed and listed <= computed, sorted(listed - computed)
+    assert computed <= listed, f"mistakes no hidden test uses: {sorted(computed - listed)}"
+
+
+def test_every_mistake_a_rule_names_is_defined():
+    """Rules name mistakes by id (``Failure(..., mistake="id")``, ``mistake("id").cause``); an id missing from
+    MISTAKES would only fail when a student first made that mistake, at grading. Read from the source, every path."""
+    import ast
+    import inspect
+
+    from utils.instructor.judge import rules
+    from utils.instructor.judge.mistakes import MISTAKES
+
+    named = set()
+    for node in ast.walk(ast.parse(inspect.getsource(rules))):
+        if isinstance(node, ast.keyword) and node.arg == "mistake":
+            named |= {c.value for c in ast.walk(node.value) if isinstance(c, ast.Constant) and isinstance(c.value, str)}
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "mistake":
+            named |= {a.value for a in node.args if isinstance(a, ast.Constant)}
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "found" for t in node.targets):
+            named |= {c.value for c in ast.walk(node.value) if isinstance(c, ast.Constant) and isinstance(c.value, str)}
+    assert len(named) >= 15, sorted(named)
+    assert named <= set(MISTAKES), sorted(named - set(MISTAKES))
 
 
 # --- each notebook's visible test calls the helper tested above, on the student's function -------------

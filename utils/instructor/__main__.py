@@ -18,6 +18,7 @@ COMMANDS = {
     "roster": "roster",
     "autograde": "autograde",
     "grades": "grades",
+    "report": "report",
     "formgrader": "formgrader",
     "lab": "lab",
     "feedback": "feedback",

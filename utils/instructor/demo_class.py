@@ -6,6 +6,10 @@ Every student hands in stage 01 (vanilla gradients), as one of the kinds below:
 correct answers (some renamed, resubmitted or noisy on stderr), typical mistakes,
 stubs, broken files and hostile code. ``expected_scores.csv`` holds the score each
 should get from autograding, computed from the points in the source notebook.
+``expected_report.json`` holds what the class report must find: the classic mistake
+each kind makes (two students make the same one), the copy of a classmate's solution
+with its variables renamed and its comments rewritten, independent solutions that must
+not look alike, and the hand-ins that cannot be graded.
 """
 
 from __future__ import annotations
@@ -35,8 +39,83 @@ def vanilla_gradients(model, input_tensor, target_class):
     return x.grad
 """
 
+# A correct solution in a student's own, longer style, and a classmate's copy of it with every variable
+# renamed and the comments rewritten (the class report's similarity check must find the pair).
+OWN_STYLE = '''
+def vanilla_gradients(model, input_tensor, target_class):
+    """The saliency map: the gradient of the class logit with respect to the input pixels."""
+    if input_tensor.dim() != 4 or input_tensor.shape[0] != 1:
+        raise ValueError(f"expected one image of shape (1, C, H, W), got {tuple(input_tensor.shape)}")
+    was_training = model.training
+    model.eval()
+    try:
+        image = input_tensor.detach().clone()
+        image.requires_grad_(True)
+        scores = model(image)
+        n_classes = scores.shape[1]
+        if not 0 <= target_class < n_classes:
+            raise ValueError(f"target_class {target_class} is not one of the {n_classes} classes")
+        # the raw logit of the class, no softmax
+        chosen_score = scores[0, target_class]
+        model.zero_grad()
+        chosen_score.backward()
+        saliency = image.grad.detach()
+    finally:
+        model.train(was_training)
+    return saliency
+'''
+
+RENAMED_COPY = '''
+def vanilla_gradients(model, input_tensor, target_class):
+    """Gradient of the score wrt the picture (my own version)."""
+    if input_tensor.dim() != 4 or input_tensor.shape[0] != 1:
+        raise ValueError(f"need a (1, C, H, W) batch, got {tuple(input_tensor.shape)}")
+    mode_before = model.training
+    model.eval()
+    try:
+        pic = input_tensor.detach().clone()
+        pic.requires_grad_(True)
+        out = model(pic)
+        how_many = out.shape[1]
+        if not 0 <= target_class < how_many:
+            raise ValueError(f"class {target_class} out of range ({how_many} outputs)")
+        # take our class's logit
+        logit = out[0, target_class]
+        model.zero_grad()
+        logit.backward()
+        grad_map = pic.grad.detach()
+    finally:
+        model.train(mode_before)
+    return grad_map
+'''
+
+# Written independently of CORRECT and OWN_STYLE: the same method, another route (torch.autograd.grad).
+AUTOGRAD_STYLE = """
+import torch
+def vanilla_gradients(model, input_tensor, target_class):
+    model.eval()
+    inp = input_tensor.clone().requires_grad_()
+    with torch.enable_grad():
+        logits = model(inp)
+    grads, = torch.autograd.grad(logits[:, target_class].sum(), inp)
+    return grads
+"""
+
 VARIANTS = {
     "softmax": CORRECT.replace("model(x)[0, target_class]", "model(x).softmax(dim=1)[0, target_class]"),
+    # The same mistake as "softmax", written by another student in another way.
+    "softmax_again": """
+import torch
+def vanilla_gradients(model, input_tensor, target_class):
+    model.eval()
+    x = input_tensor.detach().clone().requires_grad_(True)
+    probs = torch.softmax(model(x), dim=1)
+    probs[0, target_class].backward()
+    return x.grad
+""",
+    "own_style": OWN_STYLE,
+    "renamed_copy": RENAMED_COPY,
+    "autograd_style": AUTOGRAD_STYLE,
     "no_eval": CORRECT.replace("    model.eval()\n", ""),
     "absolute": CORRECT.replace("return x.grad", "return x.grad.abs()"),
     "answer_key": """
@@ -266,6 +345,7 @@ class Kind:
     name: str
     passes: tuple        # test cells that should earn their points
     how: str             # what the submission does
+    mistake: str | None = None  # the classic mistake (judge/mistakes.py) the judge names in each test it fails
 
 
 KINDS = [
@@ -273,13 +353,18 @@ KINDS = [
     Kind("correct_renamed", ALL, "the solution, saved under another file name"),
     Kind("resubmitted", ALL, "a stub first, then the solution an hour later; the later one counts"),
     Kind("stub", (), "the untouched release"),
-    Kind("softmax", (), "explains the softmax probability instead of the logit"),
-    Kind("no_eval", (FORM, HIDDEN_MNIST), "forgets model.eval() (the MNIST model has no batch norm or dropout)"),
-    Kind("absolute", (), "returns |gradient|"),
+    Kind("softmax", (), "explains the softmax probability instead of the logit", "probability"),
+    Kind("softmax_again", (), "the same mistake as 'softmax', written another way (torch.softmax)", "probability"),
+    Kind("own_style", ALL, "a correct solution in a longer style of its own (restores the model's mode)"),
+    Kind("renamed_copy", ALL, "a copy of 'own_style' with every variable renamed and the comments rewritten"),
+    Kind("autograd_style", ALL, "a correct solution written independently (torch.autograd.grad)"),
+    Kind("no_eval", (FORM, HIDDEN_MNIST), "forgets model.eval() (the MNIST model has no batch norm or dropout)",
+         "model_changed"),
+    Kind("absolute", (), "returns |gradient|", "absolute_value"),
     Kind("answer_key", (), "calls the answer key in place of its own code (invisible in the sandbox)"),
     Kind("warns", ALL, "correct, but writes a warning to stderr"),
     Kind("patches_allclose", ALL, "correct, and replaces numpy.allclose and torch.allclose (the judge uses neither)"),
-    Kind("leaves_hook", (), "correct values, but leaves a hook on the model"),
+    Kind("leaves_hook", (), "correct values, but leaves a hook on the model", "hook_left"),
     Kind("kills_kernel_on_mnist", (FORM, HIDDEN_IMAGENET), "calls os._exit on MNIST inputs"),
     Kind("sigkill_on_mnist", (FORM, HIDDEN_IMAGENET), "is killed like by the out-of-memory killer on MNIST inputs"),
     Kind("runs_out_of_memory_on_mnist", (FORM, HIDDEN_IMAGENET), "asks for 80 TB on MNIST inputs"),
@@ -290,8 +375,9 @@ KINDS = [
     Kind("infinite_loop_after_def", ALL, "the solution followed by an endless loop in the same cell"),
     Kind("correct_numpy", ALL, "the solution returning a NumPy array without the batch dimension"),
     Kind("mutates_model_on_photos", (HIDDEN_MNIST,),
-         "halves the ImageNet model's weights after computing; the MNIST test after it must not suffer"),
-    Kind("mutates_input", (), "clamps the caller's input tensor in place"),
+         "halves the ImageNet model's weights after computing; the MNIST test after it must not suffer",
+         "model_changed"),
+    Kind("mutates_input", (), "clamps the caller's input tensor in place", "input_modified"),
     # Attacks (see ATTACKS): each earns exactly what its honest work earns.
     Kind("reads_solutions", (), "returns noise; execs the solution read from solutions/ on disk"),
     Kind("quiet_answer_key", (), "returns noise; switches the call watcher off and calls the answer key"),
@@ -392,5 +478,42 @@ def make_demo_class(out: Path, students: int = len(KINDS), kinds: list[str] | No
         writer = csv.DictWriter(handle, fieldnames=["student_id", "kind", "how", STAGE])
         writer.writeheader()
         writer.writerows(rows)
-    log(f"wrote {students} submissions of {STAGE} to {out} (expected scores in {out / 'expected_scores.csv'})")
+    (out / "expected_report.json").write_text(json.dumps(expected_report(rows), indent=1))
+    log(f"wrote {students} submissions of {STAGE} to {out} (expected scores in {out / 'expected_scores.csv'}, "
+        f"what the class report must find in {out / 'expected_report.json'})")
     return out
+
+
+#: Pairs of kinds written independently: the similarity check must keep them below its threshold.
+INDEPENDENT = [("correct", "autograd_style"), ("correct", "own_style"), ("own_style", "autograd_style")]
+COPIED = ("own_style", "renamed_copy")
+NOT_GRADABLE = ("invalid_json", "wrong_nbformat")
+
+
+def expected_report(rows: list[dict]) -> dict:
+    """What the class report of the graded class ``rows`` (student_id, kind) must find (see the module's docstring).
+
+    ``mistakes``: per test cell and mistake id, exactly the students the judge must name it for;
+    ``copied``: the pair that must top similarity.csv; ``independent``: pairs that must not be listed;
+    ``alone``: students similar to no one (the untouched stub); ``not_graded``: notebooks that cannot be graded.
+    """
+    students = {}
+    for row in rows:
+        students.setdefault(row["kind"], []).append(row["student_id"])
+    kinds = {k.name: k for k in KINDS}
+    mistakes = {}
+    for kind, who in students.items():
+        made = kinds[kind].mistake
+        for test in ALL if made else ():
+            if test not in kinds[kind].passes:
+                mistakes.setdefault((test, made), []).extend(who)
+    first = {kind: who[0] for kind, who in students.items()}
+    return {
+        "stage": STAGE,
+        "mistakes": [{"test": test, "mistake": made, "students": sorted(who)}
+                     for (test, made), who in sorted(mistakes.items())],
+        "copied": sorted(first[k] for k in COPIED) if all(k in first for k in COPIED) else None,
+        "independent": [sorted((first[a], first[b])) for a, b in INDEPENDENT if a in first and b in first],
+        "alone": students.get("stub", []),
+        "not_graded": sorted(s for kind in NOT_GRADABLE for s in students.get(kind, [])),
+    }

@@ -86,6 +86,11 @@ class Course:
         return self.root / "collect_problems.json"
 
     @property
+    def reports(self) -> Path:
+        """The class report (``make report``): class_report.html and its CSV files."""
+        return self.root / "reports"
+
+    @property
     def grading_status(self) -> Path:
         return self.root / "grading_status.json"
 

@@ -66,14 +66,25 @@ def run_watched(function, sources: dict[str, str], *args, **kwargs):
     return result, seen
 
 
+#: What the watcher can notice, one kind each (the judge maps a kind to an outcome or a classic mistake).
+PROBLEM_KINDS = ("forbidden_call", "captum_not_used", "hook_left", "model_changed", "input_modified")
+
+
 @dataclass
 class Outcome:
-    """What one call gave: the value, or the exception, and the problems noticed."""
+    """What one call gave: the value, or the exception, and the problems noticed.
+
+    ``problems``: ``{"kind": one of PROBLEM_KINDS, "message": what the student reads}`` each.
+    """
 
     value: object = None
     error: BaseException | None = None
-    problems: list[str] = field(default_factory=list)
+    problems: list[dict] = field(default_factory=list)
     used_captum: bool = False
+
+    def note(self, kind: str, message: str) -> None:
+        assert kind in PROBLEM_KINDS, kind
+        self.problems.append({"kind": kind, "message": message})
 
 
 def _copy(value):
@@ -108,25 +119,25 @@ def call_watched(function, args: tuple, kwargs: dict, model: nn.Module | None = 
     outcome.used_captum = CAPTUM in seen
     for label, qualname in seen.items():
         if label != CAPTUM or captum == "forbidden":
-            outcome.problems.append(f"{name} called {qualname} from {label}. This exercise asks you to implement "
-                                    "the method yourself.")
+            outcome.note("forbidden_call", f"{name} called {qualname} from {label}. This exercise asks you to "
+                         "implement the method yourself.")
     if captum == "required" and outcome.error is None and not outcome.used_captum:
-        outcome.problems.append(f"{name} did not use Captum; this exercise asks you to call "
-                                "captum.attr.IntegratedGradients.")
+        outcome.note("captum_not_used", f"{name} did not use Captum; this exercise asks you to call "
+                     "captum.attr.IntegratedGradients.")
     if model is not None:
         if hook_count(model) != hooks:
-            outcome.problems.append(f"{name} left {hook_count(model) - hooks} hook(s) on the model. Remove every "
-                                    "hook you register (handle.remove()), ideally in a `finally:` block.")
+            outcome.note("hook_left", f"{name} left {hook_count(model) - hooks} hook(s) on the model. Remove every "
+                         "hook you register (handle.remove()), ideally in a `finally:` block.")
         for key, value in model.state_dict().items():
             if key not in state or not torch.equal(value, state[key]):
                 hint = (" (batch-norm statistics change when the model runs in train mode: call model.eval())"
                         if "running" in key or "num_batches" in key else "")
-                outcome.problems.append(f"{name} changed the model's {key}{hint}. Explanations must not modify "
-                                        "the model.")
+                outcome.note("model_changed", f"{name} changed the model's {key}{hint}. Explanations must not "
+                             "modify the model.")
                 break
     for tensor, snapshot in zip(given, given_snapshots):
         if tensor.shape != snapshot.shape or not torch.equal(tensor.detach(), snapshot):
-            outcome.problems.append(f"{name} modified its input tensor in place; work on a copy "
-                                    "(x = input_tensor.clone().detach()).")
+            outcome.note("input_modified", f"{name} modified its input tensor in place; work on a copy "
+                         "(x = input_tensor.clone().detach()).")
             break
     return outcome

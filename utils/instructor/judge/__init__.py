@@ -19,23 +19,39 @@ from utils.recording import make_record
 from utils.recording._cases import hidden_test, stage_of
 from utils.recording._format import MalformedRecord, decode
 
+from ..grading_report import Verdict
 from . import expected as expected_values
+from .mistakes import Failure
 from .rules import RULES
 
+#: A problem the call watcher noted (utils.recording._call.PROBLEM_KINDS) → (outcome, classic mistake).
+PROBLEMS = {"forbidden_call": ("forbidden_call", None), "captum_not_used": ("wrong", "captum_not_used"),
+            "hook_left": ("wrong", "hook_left"), "model_changed": ("wrong", "model_changed"),
+            "input_modified": ("wrong", "input_modified")}
 
-def verdict(grade_id: str, cases: list[dict], arrays: dict, facts: dict, expected: dict) -> str | None:
-    """None when every case of the record is right; else the message for the first that is not."""
+
+def _problem(grade_id: str, problem) -> Failure:
+    """The failure for one problem the call watcher noted in the record."""
+    if not isinstance(problem, dict) or problem.get("kind") not in PROBLEMS:
+        return Failure(f"{hidden_test(grade_id).function}: the record is malformed.", outcome="missing_record")
+    outcome, mistake = PROBLEMS[problem["kind"]]
+    return Failure(str(problem.get("message", "")), outcome=outcome, mistake=mistake)
+
+
+def decide(grade_id: str, cases: list[dict], arrays: dict, facts: dict, expected: dict) -> Verdict:
+    """The verdict on one test cell's record: passed when every case is right; else the first failure's."""
     test = hidden_test(grade_id)
     wanted = facts[grade_id]
     if len(cases) != len(wanted):
-        return f"{test.function}: the record holds {len(cases)} cases instead of {len(wanted)}."
+        return Verdict(grade_id, "missing_record", None,
+                       f"{test.function}: the record holds {len(cases)} cases instead of {len(wanted)}.")
     noise_values = []
     try:
         for i, (record, fact) in enumerate(zip(cases, wanted)):
             if not isinstance(record, dict):
-                raise AssertionError(f"{test.function}: the record is malformed.")
+                raise Failure(f"{test.function}: the record is malformed.", outcome="missing_record")
             for problem in record.get("problems") or []:
-                raise AssertionError(str(problem))
+                raise _problem(grade_id, problem)
             case_arrays = {name.split("/", 2)[2]: a for name, a in expected.items()
                            if name.startswith(f"{grade_id}/{i}/")}
             result = RULES[test.rule](test.function, fact["what"], record, arrays, f"c{i}", fact, case_arrays,
@@ -45,30 +61,38 @@ def verdict(grade_id: str, cases: list[dict], arrays: dict, facts: dict, expecte
         for start in range(0, len(noise_values), 3):
             first, *others = noise_values[start:start + 3]
             if not all(torch.equal(first, other) for other in others):
-                raise AssertionError(f"{test.function}: two calls for inputs of shape {tuple(first.shape)} gave "
-                                     "different noise. Seed the generator (the same seed on every call), and draw "
-                                     "the noise from the shape alone, not from x's values.")
+                raise Failure(f"{test.function}: two calls for inputs of shape {tuple(first.shape)} gave "
+                              "different noise. Seed the generator (the same seed on every call), and draw "
+                              "the noise from the shape alone, not from x's values.", mistake="noise_unseeded")
+    except Failure as failure:
+        return Verdict(grade_id, failure.outcome, failure.mistake, str(failure))
     except AssertionError as failure:
-        return str(failure)
-    return None
+        return Verdict(grade_id, "wrong", None, str(failure))
+    return Verdict(grade_id, "passed")
 
 
-def judge_payload(grade_id: str, data: bytes, facts: dict, expected: dict) -> str | None:
+def judge_payload(grade_id: str, data: bytes, facts: dict, expected: dict) -> Verdict:
+    """The verdict on a record's bytes (a record that cannot be decoded is a missing record)."""
     try:
         cases, arrays = decode(data, grade_id)
     except MalformedRecord as error:
-        return f"The hidden test's record is unusable: {error}"
-    return verdict(grade_id, cases, arrays, facts, expected)
+        return Verdict(grade_id, "missing_record", None, f"The hidden test's record is unusable: {error}")
+    return decide(grade_id, cases, arrays, facts, expected)
 
 
-def check(grade_id: str, function) -> None:
-    """Record ``function`` on the cases of ``grade_id`` and judge it here; AssertionError with the verdict."""
+def judge_function(grade_id: str, function) -> Verdict:
+    """Record ``function`` on the cases of ``grade_id`` and judge it here, in one process."""
     facts, expected = expected_values.load(stage_of(grade_id))
     with torch.random.fork_rng():
         data = make_record(grade_id, function)
-    message = judge_payload(grade_id, data, facts, expected)
-    if message is not None:
-        raise AssertionError(message)
+    return judge_payload(grade_id, data, facts, expected)
+
+
+def check(grade_id: str, function) -> None:
+    """``judge_function``, raising AssertionError with the verdict's message unless it passed."""
+    verdict = judge_function(grade_id, function)
+    if not verdict.passed:
+        raise AssertionError(verdict.message)
 
 
 def checker(grade_id: str):

@@ -23,7 +23,7 @@ import torch
 from utils.recording._cases import REGISTRY, STAGE_OF, Case, HiddenTest, load_all_stages
 
 from .. import reference
-from .mistakes import mistake
+from .mistakes import computed
 
 UTILS = Path(__file__).resolve().parents[2]
 ROOT = UTILS.parent
@@ -99,7 +99,7 @@ def _expected_case(test: HiddenTest, case: Case) -> tuple[dict, dict]:
         return meta, {}
     arrays = {"value": _array(value)}
     for name in test.mistakes:
-        wrong = mistake(name).compute(answer, case)
+        wrong = computed(name).compute(answer, case)
         arrays[f"mistake:{name}"] = _array(test.summary(case, wrong) if test.summary else wrong)
     return meta, arrays
 

@@ -1,10 +1,17 @@
-"""The classic mistakes, computed by the answer key in the trusted process, so that the judge can
-name the cause of a wrong answer instead of only its size.
+"""The classic mistakes, each with one stable id, so that the judge can name the cause of a wrong
+answer instead of only its size, and the class report can count who made it.
 
-A hidden test lists the mistakes that are likely for its function (``HiddenTest.mistakes``, by
-name). When a student's result is wrong, the judge compares it with each listed mistake's result
-on the same case; a match within the test's tolerance adds the mistake's ``cause`` to the message.
-The values are cached with the expected ones (``expected.py``), never shown.
+Two kinds:
+
+- **computed** (``compute`` given): the answer key makes the mistake in the trusted process. A
+  hidden test lists the ones likely for its function (``HiddenTest.mistakes``); when a student's
+  result is wrong, the judge compares it with each listed mistake's result on the same case, and a
+  match within the test's tolerance names the cause. The values are cached with the expected ones
+  (``expected.py``), never shown.
+- **recognised** (no ``compute``): a rule of ``rules.py`` (or the call watcher's note) sees the
+  mistake in the answer itself: a flipped sign, a scale, noise reused, hooks left behind.
+
+The ids are a contract: the class report's ``mistakes.csv`` and older grading runs use them.
 """
 
 from __future__ import annotations
@@ -20,10 +27,11 @@ from .. import reference
 
 @dataclass(frozen=True)
 class Mistake:
-    """``compute(answer, case)``: what ``answer`` (the answer-key function) returns when the mistake is made."""
+    """``cause``: the sentence the student reads; ``compute(answer, case)``: what ``answer`` (the answer-key
+    function) returns when the mistake is made, or None for a mistake a rule recognises by itself."""
 
     cause: str
-    compute: Callable
+    compute: Callable | None = None
 
 
 class Softmaxed(nn.Module):
@@ -83,6 +91,45 @@ MISTAKES: dict[str, Mistake] = {
     "zero_baseline": Mistake(
         "It matches Integrated Gradients from a zero baseline: the `baseline` argument was ignored; use it (zeros "
         "only when it is None).", _with(baseline=None)),
+    # Recognised by the rules in rules.py and by the call watcher (utils.recording._call).
+    "opposite_sign": Mistake("It is the expected result with the opposite sign."),
+    "absolute_value": Mistake("It is the absolute value of the expected result: keep the sign."),
+    "wrong_scale": Mistake("The pattern is right and the scale is not (check the weights, the averaging and any "
+                           "factor)."),
+    "macs_not_flops": Mistake("It is twice the expected value: count multiply-accumulates, not FLOPs (2 per MAC)."),
+    "backward_as_one_pass": Mistake("It counts a backward pass as one forward pass; by the convention it costs two."),
+    "path_points_s": Mistake("It counts S path points; the trapezoid rule evaluates S + 1 (both ends)."),
+    "cam_backward": Mistake("CAM needs one forward pass and no backward pass."),
+    "gap_sign": Mistake("It has the opposite sign: the gap is the sum minus the change, not the change minus the "
+                        "sum."),
+    "noise_reused": Mistake("Two samples got the same noise. Draw fresh noise for every sample (inside the loop, "
+                            "without re-seeding the generator each time)."),
+    "noise_std": Mistake("The noise's standard deviation is not noise_std (use noise_std * torch.randn_like(x): "
+                         "noise_std is a standard deviation)."),
+    "not_plain_mean": Mistake("The result is not the plain mean of what explain returned (divide the sum by "
+                              "n_samples)."),
+    "noise_not_uniform": Mistake("The noise baseline is not spread uniformly over [-1, 1] (torch.rand gives [0, 1), "
+                                 "torch.randn a normal draw)."),
+    "noise_unseeded": Mistake("Two calls for inputs of the same shape gave different noise. Seed the generator (the "
+                              "same seed on every call), and draw the noise from the shape alone, not from x's "
+                              "values."),
+    "negative_zero_slice": Mistake("With n_layers=0 the copy must equal the original (careful: layers[-0:] is the "
+                                   "whole list, not an empty one)."),
+    "randomized_from_input": Mistake("The cascade randomises from the top: the LAST n_layers parameterised layers in "
+                                     "model.modules() order, nearest the output, not the ones nearest the input."),
+    "layer_count": Mistake("Count every module that owns parameters directly (Conv2d, Linear and batch norm alike: "
+                           "next(m.parameters(recurse=False), None) is not None), each once."),
+    "logit_not_probability": Mistake("The curve holds the softmax PROBABILITY of the target class after each step, "
+                                     "not its logit."),
+    "pixel_order": Mistake("Change the pixels in order of the attribution summed over channels, HIGHEST first (a "
+                           "stable sort), the first ⌊k·P/steps⌋ pixels after step k, all channels of a pixel "
+                           "together."),
+    "captum_not_used": Mistake("This exercise asks you to call captum.attr.IntegratedGradients."),
+    "hook_left": Mistake("Remove every hook you register (handle.remove()), ideally in a `finally:` block."),
+    "model_changed": Mistake("Explanations must not modify the model (batch-norm statistics change when the model "
+                             "runs in train mode: call model.eval())."),
+    "input_modified": Mistake("Explanations must not modify their input tensor in place; work on a copy "
+                              "(x = input_tensor.clone().detach())."),
 }
 
 
@@ -90,5 +137,25 @@ def mistake(name: str) -> Mistake:
     try:
         return MISTAKES[name]
     except KeyError:
-        raise KeyError(f"a hidden test lists the mistake {name!r}, which is not defined; define it in "
-                       f"utils/instructor/judge/mistakes.py or use one of {sorted(MISTAKES)}") from None
+        raise KeyError(f"the mistake {name!r} is not defined; define it in utils/instructor/judge/mistakes.py or "
+                       f"use one of {sorted(MISTAKES)}") from None
+
+
+def computed(name: str) -> Mistake:
+    """The mistake ``name``, which a hidden test lists: one the answer key can make (``compute`` given)."""
+    found = mistake(name)
+    if found.compute is None:
+        raise ValueError(f"a hidden test lists the mistake {name!r}, which the rules recognise by themselves; list "
+                         f"only mistakes the answer key computes: {sorted(k for k, m in MISTAKES.items() if m.compute)}")
+    return found
+
+
+class Failure(AssertionError):
+    """A test case failed: the message for the student, the outcome (``grading_report.OUTCOMES``) and the
+    classic mistake recognised, if any. Raised by the rules; a plain AssertionError counts as "wrong"."""
+
+    def __init__(self, message: str, outcome: str = "wrong", mistake: str | None = None):
+        super().__init__(message)
+        if mistake is not None and mistake not in MISTAKES:  # a typo in a rule fails loudly, here
+            raise KeyError(f"a rule names the mistake {mistake!r}, which is not defined in mistakes.py")
+        self.outcome, self.mistake = outcome, mistake

@@ -5,7 +5,9 @@ dimension of 1, any float dtype), strict on values. Every failure is an
 ``AssertionError`` whose message is written for the student: what was computed
 (``what``), how far off the answer was, and the likely cause where it is clear
 (a classic mistake of ``mistakes.py`` that the answer matches, a flipped sign, a
-scale); never the expected numbers.
+scale); never the expected numbers. A failure that names a classic mistake, or that is
+not simply a wrong answer (a stub, an error), is a ``Failure`` carrying the mistake's id
+and the outcome, for the class report.
 """
 
 from __future__ import annotations
@@ -18,14 +20,14 @@ import torch
 from utils.checks import (SAME_NOISE_CORRELATION, as_float_tensor, check_blur_baseline, largest_noise_correlation,
                           relative_l2)
 
-from .mistakes import mistake
+from .mistakes import Failure, mistake
 
 
 def _value(name: str, record: dict, arrays: dict, key: str):
     """The returned value as a tensor or number; a clear failure when the call gave none."""
     kind = record.get("kind")
     if kind in ("stub", "error"):
-        raise AssertionError(str(record.get("message", f"{name} raised an error.")))
+        raise Failure(str(record.get("message", f"{name} raised an error.")), outcome=kind)
     if kind == "none":
         raise AssertionError(f"{name} returned None: did you forget the `return` statement?")
     if kind == "badtype":
@@ -48,23 +50,25 @@ def close(name, what, record, arrays, key, facts, expected, rtol):
         raise AssertionError(f"{name} {what}: the result holds NaN or infinite values; check for a division by zero.")
     error = relative_l2(actual, wanted)
     if not error <= rtol:
-        why = ""
+        found, why = None, ""
         matched = [entry.removeprefix("mistake:") for entry, signature in expected.items()
                    if entry.startswith("mistake:") and signature.shape == tuple(wanted.shape)
                    and relative_l2(actual, torch.from_numpy(signature)) <= rtol]
         if matched:
-            why = " " + mistake(matched[0]).cause
+            found = matched[0]
         elif relative_l2(-actual, wanted) <= rtol:
-            why = " It is the expected result with the opposite sign."
+            found = "opposite_sign"
         elif relative_l2(actual, wanted.abs()) <= rtol:
-            why = " It is the absolute value of the expected result: keep the sign."
+            found = "absolute_value"
         elif wanted.abs().sum() > 0 and actual.abs().sum() > 0:
             ratio = ((actual * wanted).sum() / (wanted * wanted).sum()).item()
             if ratio != 0 and relative_l2(actual, ratio * wanted) <= rtol:
-                why = (f" It is the expected result times {ratio:.4g}: the pattern is right and the scale is not "
-                       "(check the weights, the averaging and any factor).")
-        raise AssertionError(f"{name} {what}: the result differs from the expected one by {error:.2%} "
-                             f"(relative L2 error; at most {rtol:.2%} is accepted).{why}")
+                found = "wrong_scale"
+                why = f" It is the expected result times {ratio:.4g}: {_lower_first(mistake(found).cause)}"
+        if found and not why:
+            why = " " + mistake(found).cause
+        raise Failure(f"{name} {what}: the result differs from the expected one by {error:.2%} "
+                      f"(relative L2 error; at most {rtol:.2%} is accepted).{why}", mistake=found)
 
 
 def exact(name, what, record, arrays, key, facts, expected, rtol):
@@ -75,8 +79,9 @@ def exact(name, what, record, arrays, key, facts, expected, rtol):
     if value != facts["value"]:
         wanted = facts["value"]
         if value == 2 * wanted:
-            why = " It is twice the expected value: count multiply-accumulates, not FLOPs (2 per MAC)."
-        elif value < wanted:
+            raise Failure(f"{name} {what}: returned {value!r}, which is not the expected value. "
+                          + mistake("macs_not_flops").cause, mistake="macs_not_flops")
+        if value < wanted:
             why = (" It is too small: are Linear layers counted, and a module that runs twice counted twice (the hook "
                    "fires on every call)?")
         else:
@@ -95,27 +100,29 @@ def dictionary(name, what, record, arrays, key, facts, expected, rtol):
         raise AssertionError(f"{name}: missing keys {sorted(missing)}, unexpected keys {sorted(extra)}.")
     for method, value in facts["value"].items():
         if got[method] != value:
-            why = ""
+            found = None
             if got[method] * 3 == value * 2 and method != "CAM":
-                why = " It counts a backward pass as one forward pass; by the convention it costs two."
+                found = "backward_as_one_pass"
             elif "IG" in method or "Integrated" in method:
                 per_point = value / (facts["value"]["Integrated Gradients"] // 3)  # 3 per path point (or 3N)
                 if got[method] == value - per_point:
-                    why = " It counts S path points; the trapezoid rule evaluates S + 1 (both ends)."
+                    found = "path_points_s"
             elif method == "CAM":
-                why = " CAM needs one forward pass and no backward pass."
-            raise AssertionError(f"{name} for {method!r} {what}: returned {got[method]:g}, which is not the "
-                                 f"expected value.{why}")
+                found = "cam_backward"
+            why = f" {mistake(found).cause}" if found else ""
+            raise Failure(f"{name} for {method!r} {what}: returned {got[method]:g}, which is not the "
+                          f"expected value.{why}", mistake=found)
 
 
 def raises(name, what, record, arrays, key, facts, expected, rtol):
     kind = record.get("kind")
     if kind == "stub":
-        raise AssertionError(str(record["message"]))
+        raise Failure(str(record["message"]), outcome="stub")
     if kind == "error" and record.get("value_error"):
         return
     if kind == "error":
-        raise AssertionError(f"{name} {what}: {record['message']}; an unknown kind should raise a ValueError.")
+        raise Failure(f"{name} {what}: {record['message']}; an unknown kind should raise a ValueError.",
+                      outcome="error")
     raise AssertionError(f"{name} {what} returned a value; an unknown kind should raise a ValueError that lists "
                          "the five kinds.")
 
@@ -130,10 +137,9 @@ def gap(name, what, record, arrays, key, facts, expected, rtol):
         raise AssertionError(f"{name} {what}: returned {value!r}; return one finite float.")
     if not abs(value - facts["value"]) <= rtol * max(1.0, facts["scale"]):
         flipped = abs(value + facts["value"]) <= rtol * max(1.0, facts["scale"])
-        why = " It has the opposite sign: the gap is the sum minus the change, not the change minus the sum." \
-            if flipped else ""
-        raise AssertionError(f"{name} {what}: the value is not the expected gap (sum of the attributions minus the "
-                             f"change of the target logit from the baseline to the input).{why}")
+        raise Failure(f"{name} {what}: the value is not the expected gap (sum of the attributions minus the "
+                      "change of the target logit from the baseline to the input)."
+                      + (f" {mistake('gap_sign').cause}" if flipped else ""), mistake="gap_sign" if flipped else None)
 
 
 def smoothgrad(name, what, record, arrays, key, facts, expected, rtol):
@@ -167,21 +173,22 @@ def smoothgrad(name, what, record, arrays, key, facts, expected, rtol):
         # of the standard deviation is off by 50 % or more at the σ the tests use.
         n_values = noise.numel()
         if not abs(spread - std) <= 5 * std / math.sqrt(2 * n_values):
-            raise AssertionError(f"{name} {what}: the noise's standard deviation is not noise_std "
-                                 "(use noise_std * torch.randn_like(x): noise_std is a standard deviation).")
+            raise Failure(f"{name} {what}: {_lower_first(mistake('noise_std').cause)}", mistake="noise_std")
         if not abs(noise.mean().item()) <= 5 * std / math.sqrt(n_values):
             raise AssertionError(f"{name} {what}: the noise should have mean zero.")
     mean = (facts["scale"] * noisy).mean(0).reshape(shape)
     if not relative_l2(actual, mean) <= 1e-5:
-        raise AssertionError(f"{name} {what}: the result is not the plain mean of what explain returned "
-                             "(divide the sum by n_samples).")
+        raise Failure(f"{name} {what}: {_lower_first(mistake('not_plain_mean').cause)}", mistake="not_plain_mean")
+
+
+def _lower_first(sentence: str) -> str:
+    return sentence[:1].lower() + sentence[1:]
 
 
 def _independent(name, what, noise: torch.Tensor) -> None:
     """Each sample's noise a fresh draw: no two samples' noises alike (see ``utils.checks``)."""
     if largest_noise_correlation(noise) > SAME_NOISE_CORRELATION:
-        raise AssertionError(f"{name} {what}: two samples got the same noise. Draw fresh noise for every sample "
-                             "(inside the loop, without re-seeding the generator each time).")
+        raise Failure(f"{name} {what}: {_lower_first(mistake('noise_reused').cause)}", mistake="noise_reused")
 
 
 def noise(name, what, record, arrays, key, facts, expected, rtol):
@@ -194,8 +201,9 @@ def noise(name, what, record, arrays, key, facts, expected, rtol):
         # Uniform on [-1, 1]: mean 0, standard deviation 1/√3 ≈ 0.577; a normal draw or [0, 1] is far off.
         if abs(actual.mean().item()) > 0.1 or abs(actual.std().item() - 3 ** -0.5) > 0.05 or \
                 actual.min() > -0.9 or actual.max() < 0.9:
-            raise AssertionError(f"{name} {what}: the values are not spread uniformly over [-1, 1] (mean "
-                                 f"{actual.mean().item():.2f}, standard deviation {actual.std().item():.2f}).")
+            raise Failure(f"{name} {what}: the values are not spread uniformly over [-1, 1] (mean "
+                          f"{actual.mean().item():.2f}, standard deviation {actual.std().item():.2f}).",
+                          mistake="noise_not_uniform")
     return actual
 
 
@@ -248,21 +256,22 @@ def layers(name, what, record, arrays, key, facts, expected, rtol):
         return
     n_got, n_want = int(got.sum()), int(want.sum())
     if n_want == 0:
-        raise AssertionError(f"{name} {what}: with n_layers=0 the copy must equal the original, but {n_got} of its "
-                             "parameterised layers differ (careful: layers[-0:] is the whole list, not an empty one).")
+        raise Failure(f"{name} {what}: with n_layers=0 the copy must equal the original, but {n_got} of its "
+                      "parameterised layers differ (careful: layers[-0:] is the whole list, not an empty one).",
+                      mistake="negative_zero_slice")
     if n_got == 0:
         raise AssertionError(f"{name} {what}: no parameterised layer of the returned model differs from the original. "
                              "Re-initialise the last n_layers parameterised layers of the copy "
                              "(layer.reset_parameters()).")
     if n_got == n_want and bool(got[:n_got].all()):
-        raise AssertionError(f"{name} {what}: re-initialised the {n_got} parameterised layer(s) nearest the input. The "
-                             "cascade randomises from the top: the LAST n_layers parameterised layers in "
-                             "model.modules() order, nearest the output.")
+        raise Failure(f"{name} {what}: re-initialised the {n_got} parameterised layer(s) nearest the input. The "
+                      "cascade randomises from the top: the LAST n_layers parameterised layers in "
+                      "model.modules() order, nearest the output.", mistake="randomized_from_input")
     if n_got != n_want:
-        raise AssertionError(f"{name} {what}: {n_got} parameterised layer(s) differ from the original instead of "
+        raise Failure(f"{name} {what}: {n_got} parameterised layer(s) differ from the original instead of "
                              "n_layers. Count every module that owns parameters directly (Conv2d, Linear and batch "
                              "norm alike: next(m.parameters(recurse=False), None) is not None), each once, and change "
-                             "only those in the copy.")
+                             "only those in the copy.", mistake="layer_count")
     raise AssertionError(f"{name} {what}: re-initialised other layers than the last n_layers parameterised layers of "
                          "model.modules() (the ones nearest the output; batch norm layers own parameters too, so "
                          "they count).")
@@ -282,16 +291,14 @@ def curve(name, what, record, arrays, key, facts, expected, rtol):
     if not torch.isfinite(actual).all():
         raise AssertionError(f"{name} {what}: the curve holds NaN or infinite values.")
     if actual.min() < -1e-6 or actual.max() > 1 + 1e-6:
-        raise AssertionError(f"{name} {what}: the curve has values outside [0, 1]; it holds the softmax PROBABILITY of "
-                             "the target class after each step, not its logit.")
+        raise Failure(f"{name} {what}: the curve has values outside [0, 1]; it holds the softmax PROBABILITY of "
+                      "the target class after each step, not its logit.", mistake="logit_not_probability")
     error = (actual - wanted).abs()
     if error.max() <= rtol:
         return
     if error[0] <= rtol and error[-1] <= rtol:
-        raise AssertionError(f"{name} {what}: the first and last points are right but some in between are not (off "
-                             f"by up to {error.max().item():.3g}). Change the pixels in order of the attribution "
-                             "summed over channels, HIGHEST first (a stable sort), the first ⌊k·P/steps⌋ pixels after "
-                             "step k, all channels of a pixel together.")
+        raise Failure(f"{name} {what}: the first and last points are right but some in between are not (off "
+                      f"by up to {error.max().item():.3g}). {mistake('pixel_order').cause}", mistake="pixel_order")
     raise AssertionError(f"{name} {what}: the curve differs from the expected one by up to {error.max().item():.3g} "
                          f"(at most {rtol:g} is accepted), also at its ends. Check: the model in eval mode, the "
                          "softmax over the classes, the target's column, and the start (x for deletion, the baseline "
@@ -318,9 +325,10 @@ def cascade(name, what, record, arrays, key, facts, expected, rtol):
             k = int(row.sum())
             if k and not row[len(row) - k:].all():
                 where = "nearest the input" if row[:k].all() else "that are not the top ones"
-                raise AssertionError(f"{name} {what}: explain was given a model whose randomised layers are {where}. "
-                                     "Step k of the cascade randomises the k parameterised layers nearest the output "
-                                     "(use your randomize_layers(model, k)).")
+                raise Failure(f"{name} {what}: explain was given a model whose randomised layers are {where}. "
+                              "Step k of the cascade randomises the k parameterised layers nearest the output "
+                              "(use your randomize_layers(model, k)).",
+                              mistake="randomized_from_input" if row[:k].all() else None)
         if not (calls.get("inputs_passed_on") and calls.get("class_passed_on")):
             raise AssertionError(f"{name} {what}: pass x and target on to explain unchanged.")
     value = _value(name, record, arrays, key)
