@@ -28,11 +28,11 @@ test: $(STAMP)
 
 ## bench: time the reference IG against Captum and the seeds' loops (prints figures)
 bench: $(STAMP)
-	$(BIN)/python -m utils.instructor.bench
+	$(BIN)/python -m utils.instructor.tools.bench
 
 ## complexity-table: estimated vs measured cost of each method, ResNet-50 at 224 (the README's table)
 complexity-table: $(STAMP)
-	$(BIN)/python -m utils.instructor.complexity_table
+	$(BIN)/python -m utils.instructor.tools.complexity_table
 
 # ---- Instructors: the term's workflow (see the README's instructor section) ----
 JOBS ?= 1
@@ -43,7 +43,7 @@ INSTRUCTOR := $(BIN)/python -m utils.instructor
 
 ## gpu-check: on a GPU machine, the course's numbers on CUDA vs the CPU vs float64, random layers across devices, IG speed vs Captum, the complexity table, the device tests (exits 1 on a failure; without CUDA: nothing to check)
 gpu-check: $(STAMP)
-	$(BIN)/python -m utils.instructor.gpu_check
+	$(BIN)/python -m utils.instructor.tools.gpu_check
 
 ## release: regenerate the student release course/ from solutions/
 release: $(STAMP)
@@ -95,4 +95,4 @@ demo-class: $(STAMP)
 
 ## bench-grading: one student's eight notebooks graded three ways side by side (make autograde, plain nbgrader, plain execution) and a class of 20
 bench-grading: $(STAMP)
-	$(BIN)/python -m utils.instructor.bench_grading
+	$(BIN)/python -m utils.instructor.tools.bench_grading

@@ -35,7 +35,7 @@ c.OverwriteCells.add_missing_cells = True
 c.Execute.timeout = 120
 c.Execute.interrupt_on_timeout = True
 # Demonstration cells that no test needs (tagged skip-when-grading in solutions/, proved by
-# utils/instructor/demo_cells.py and tests/test_demo_cells.py) are not run when grading; a notebook
+# utils/instructor/prepare/demo_cells.py and tests/test_demo_cells.py) are not run when grading; a notebook
 # whose tests fail in a way they could explain is run again with every cell.
 c.Execute.skip_cells_with_tag = "skip-when-grading"
 # A kernel whose notebook has run is stopped at once (its outputs are in; a polite shutdown
@@ -48,7 +48,7 @@ c.Execute.startup_timeout = 300
 # outputs and still fail the cell.
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"[\s\S]"
-# Every kernel runs in the grading sandbox (utils/instructor/sandbox.py); where it
+# Every kernel runs in the grading sandbox (utils/instructor/grading/sandbox.py); where it
 # cannot be set up, grading stops with a message, unless told
 # --ResilientExecute.sandbox=False (make autograde SANDBOX=0).
 # ResilientExecute also survives dead kernels (the fatal cell scores 0, the rest is
@@ -57,7 +57,7 @@ c.IgnorePattern.pattern = r"[\s\S]"
 # in this process, and replaces the cell's outputs with the verdict: nothing the
 # student's kernel printed or raised in a test cell counts.
 c.Autograde.autograde_preprocessors = [
-    "utils.instructor.resilient_execute.ResilientExecute",
+    "utils.instructor.grading.resilient_execute.ResilientExecute",
     "utils.instructor.judge.preprocessor.JudgeRecords",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
@@ -72,17 +72,17 @@ c.Autograde.create_student = True
 # code nor their tracebacks (nbgrader's default feedback shows both).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "utils.instructor.feedback_filters.HideHiddenTests",
+    "utils.instructor.results.feedback_filters.HideHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     # Figures in 256 colours and at most 1000 px wide (a third of the size, or less).
-    "utils.instructor.feedback_images.ShrinkImages",
+    "utils.instructor.results.feedback_images.ShrinkImages",
 ]
-# Feedback pages read offline and in an LMS: the course's template (utils/instructor/feedback_template)
+# Feedback pages read offline and in an LMS: the course's template (utils/instructor/results/feedback_template)
 # extends nbgrader's feedback page with a small style sheet instead of Bootstrap, wraps long messages
 # instead of cutting them off, and renders math as MathML (no MathJax from a CDN).
 _NBGRADER_TEMPLATES = Path(__import__("nbgrader").__file__).parent / "server_extensions" / "formgrader" / "templates"
-c.HTMLExporter.extra_template_basedirs = [str(ROOT / "utils" / "instructor" / "feedback_template"),
+c.HTMLExporter.extra_template_basedirs = [str(ROOT / "utils" / "instructor" / "results" / "feedback_template"),
                                           str(_NBGRADER_TEMPLATES)]
 c.HTMLExporter.template_name = "xai_feedback"
 c.HTMLExporter.template_file = "feedback.html.j2"
-c.HTMLExporter.filters = {"offline_math": "utils.instructor.feedback_math.offline_math"}
+c.HTMLExporter.filters = {"offline_math": "utils.instructor.results.feedback_math.offline_math"}

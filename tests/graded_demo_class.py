@@ -10,10 +10,10 @@ import sys
 import time
 from pathlib import Path
 
-from utils.instructor.autograde import autograde_all
-from utils.instructor.collect import collect
-from utils.instructor.demo_class import KINDS, make_demo_class
-from utils.instructor.grades import export_grades
+from utils.instructor.grading.autograde import autograde_all
+from utils.instructor.intake.collect import collect
+from utils.instructor.tools.demo_class import KINDS, make_demo_class
+from utils.instructor.results.grades import export_grades
 from utils.instructor.paths import ROOT, Course
 
 # Long enough for the slowest cell of stage 01 on a loaded 2-core machine, short

@@ -3,7 +3,7 @@
 One sample class (``make demo-class``: one submission of each kind, all of stage 01)
 is collected and autograded once per session in a scratch workspace (``graded_class``,
 conftest.py); the tests read what came out. The expected score of each kind is written
-down in utils/instructor/demo_class.py from the points of the test cells it should pass,
+down in utils/instructor/tools/demo_class.py from the points of the test cells it should pass,
 so these tests check the grader, not the other way round.
 """
 
@@ -18,13 +18,13 @@ import tarfile
 import psutil
 import pytest
 
-from utils.instructor.autograde import autograde_all
-from utils.instructor.bundle import build_student_bundle
-from utils.instructor.demo_class import KINDS, STAGE, make_submission
-from utils.instructor.feedback import generate_feedback
-from utils.instructor.grades import export_grades
+from utils.instructor.grading.autograde import autograde_all
+from utils.instructor.prepare.bundle import build_student_bundle
+from utils.instructor.tools.demo_class import KINDS, STAGE, make_submission
+from utils.instructor.results.feedback import generate_feedback
+from utils.instructor.results.grades import export_grades
 from utils.instructor.paths import ROOT
-from utils.instructor.sandbox import SANDBOX_UIDS
+from utils.instructor.grading.sandbox import SANDBOX_UIDS
 
 from .graded_demo_class import TIMEOUT, fingerprint, repository_files, student_of
 

@@ -13,12 +13,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from utils.instructor.class_report import build_class_report
-from utils.instructor.demo_class import STAGE, make_submission
-from utils.instructor.grades import NOT_AUTOGRADED, ClassGrades, StageGrade, StudentGrades
-from utils.instructor.grading_report import NotebookReport, Verdict
+from utils.instructor.results.class_report import build_class_report
+from utils.instructor.tools.demo_class import STAGE, make_submission
+from utils.instructor.results.grades import NOT_AUTOGRADED, ClassGrades, StageGrade, StudentGrades
+from utils.instructor.grading.grading_report import NotebookReport, Verdict
 from utils.instructor.paths import ROOT, Course
-from utils.instructor.report_page import write_report
+from utils.instructor.results.report_page import write_report
 
 from .graded_demo_class import student_of
 
@@ -90,8 +90,8 @@ def test_tests_csv_agrees_with_the_gradebook(class_report):
 
 
 def _verdicts(course: Course, student: str) -> list[Verdict]:
-    from utils.instructor.autograde import load_status
-    from utils.instructor.grading_report import verdicts_from_status
+    from utils.instructor.grading.autograde import load_status
+    from utils.instructor.grading.grading_report import verdicts_from_status
 
     return verdicts_from_status(load_status(course)[student][STAGE])
 

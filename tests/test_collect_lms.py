@@ -1,6 +1,6 @@
 """collect takes Canvas and Moodle downloads, maps them to students through a roster, and answers wrong usage clearly.
 
-Sample downloads are written in tmp_path in the LMSs' real naming (see utils/instructor/lms_names.py)
+Sample downloads are written in tmp_path in the LMSs' real naming (see utils/instructor/intake/lms_names.py)
 from the release notebooks in course/. Nothing here starts a kernel or autogrades.
 """
 
@@ -17,11 +17,11 @@ import nbformat
 import pytest
 
 from utils.instructor.__main__ import main
-from utils.instructor.collect import NothingToCollect, SubmissionsNotFound, collect
-from utils.instructor.demo_class import make_submission
-from utils.instructor.lms_names import CANVAS, MOODLE, parse_file_name, parse_folder_name
+from utils.instructor.intake.collect import NothingToCollect, SubmissionsNotFound, collect
+from utils.instructor.tools.demo_class import make_submission
+from utils.instructor.intake.lms_names import CANVAS, MOODLE, parse_file_name, parse_folder_name
 from utils.instructor.paths import RELEASE, ROOT, Course
-from utils.instructor.roster import RosterError, import_roster, read_roster
+from utils.instructor.intake.roster import RosterError, import_roster, read_roster
 
 STAGE = "01_vanilla_gradients"
 OTHER_STAGE = "02_gradient_x_input"

@@ -1,6 +1,6 @@
 """The complexity estimator's costs measured right: extra peak memory over what was there, the batched computation the
 course runs, timings warmed up at their batch size, labels in full. The CUDA allocator is stood in for on a CPU; the real
-one is checked where CUDA exists (and by ``python -m utils.instructor.gpu_check``)."""
+one is checked where CUDA exists (and by ``python -m utils.instructor.tools.gpu_check``)."""
 
 import pytest
 import torch

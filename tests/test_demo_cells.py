@@ -8,9 +8,9 @@ import logging
 import nbformat
 import pytest
 
-from utils.instructor.demo_cells import NOT_RUN, TAG, binds, changes, largest_skippable, problems, reads
+from utils.instructor.prepare.demo_cells import NOT_RUN, TAG, binds, changes, largest_skippable, problems, reads
 from utils.instructor.paths import RELEASE, SOURCE, stages
-from utils.instructor.resilient_execute import ResilientExecute
+from utils.instructor.grading.resilient_execute import ResilientExecute
 
 
 @pytest.mark.parametrize("stage", stages())

@@ -43,7 +43,7 @@ def test_the_maps_equal_the_answer_key_on_the_cpu(mnist, tiny_model):
 
 
 def test_the_complexity_table_measures_on_the_device_it_is_given(capsys):
-    from utils.instructor.complexity_table import main
+    from utils.instructor.tools.complexity_table import main
 
     main(["--model", "TinyGradCAMNet", "--size", "28", "--steps", "2", "--samples", "1", "--device", "cpu"])
     out = capsys.readouterr().out
@@ -51,7 +51,7 @@ def test_the_complexity_table_measures_on_the_device_it_is_given(capsys):
 
 
 def test_the_benchmark_refuses_a_missing_gpu_with_the_fix(monkeypatch):
-    from utils.instructor.bench import main
+    from utils.instructor.tools.bench import main
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     with pytest.raises(ValueError, match="use 'cpu'"):

@@ -19,9 +19,9 @@ import zipfile
 import nbformat
 import pytest
 
-from utils.instructor.feedback import archives_folder, generate_feedback
-from utils.instructor.feedback_images import shrink_png
-from utils.instructor.feedback_math import offline_math
+from utils.instructor.results.feedback import archives_folder, generate_feedback
+from utils.instructor.results.feedback_images import shrink_png
+from utils.instructor.results.feedback_math import offline_math
 from utils.instructor.nbgrader_cli import run_nbgrader
 from utils.instructor.paths import RELEASE, SOURCE, Course
 

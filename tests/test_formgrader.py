@@ -17,10 +17,10 @@ import urllib.request
 
 import pytest
 
-from utils.instructor.autograde import autograde_all
-from utils.instructor.collect import collect
-from utils.instructor.demo_class import STAGE, make_submission
-from utils.instructor.grades import export_grades
+from utils.instructor.grading.autograde import autograde_all
+from utils.instructor.intake.collect import collect
+from utils.instructor.tools.demo_class import STAGE, make_submission
+from utils.instructor.results.grades import export_grades
 from utils.instructor.paths import ROOT, Course
 
 TOKEN = "formgrader-test-token"

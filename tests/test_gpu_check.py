@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from utils.instructor import gpu_check
-from utils.instructor.gpu_check import Accuracy, Case, accuracy, check, random_layers_equal, relative_l2
+from utils.instructor.tools import gpu_check
+from utils.instructor.tools.gpu_check import Accuracy, Case, accuracy, check, random_layers_equal, relative_l2
 
 
 @pytest.fixture(scope="module")

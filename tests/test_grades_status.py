@@ -13,7 +13,7 @@ import shutil
 
 import pytest
 
-from utils.instructor.grades import class_grades, export_grades, grading_status
+from utils.instructor.results.grades import class_grades, export_grades, grading_status
 from utils.instructor.paths import Course
 
 S1, S2 = "01_vanilla_gradients", "02_gradient_x_input"

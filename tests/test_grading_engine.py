@@ -8,11 +8,11 @@ from pathlib import Path
 
 import nbformat
 
-from utils.instructor.grading_report import GradingResult, NotebookReport
-from utils.instructor.grading_task import GradingTask, grade_task, read_folder
+from utils.instructor.grading.grading_report import GradingResult, NotebookReport
+from utils.instructor.grading.grading_task import GradingTask, grade_task, read_folder
 from utils.instructor.paths import RELEASE, Course
-from utils.instructor.preparation import grader_version
-from utils.instructor.record_graded import record_graded
+from utils.instructor.grading.preparation import grader_version
+from utils.instructor.gradebook.record_graded import record_graded
 
 INSTRUCTOR = Path(__file__).resolve().parents[1] / "utils" / "instructor"
 #: The modules a notebook passes through, from the orchestrator to the gradebook.
@@ -39,7 +39,7 @@ def test_a_graded_notebook_reports_a_typed_object_that_no_log_carries(tmp_path):
     assert f"{STAGE}.ipynb" in graded.files
 
     course = Course.scratch(tmp_path / "course")
-    from utils.instructor.preparation import ensure_gradebook
+    from utils.instructor.grading.preparation import ensure_gradebook
 
     ensure_gradebook(course, only=[STAGE], log=lambda *_: None)
     (course.submitted / "carol" / STAGE).mkdir(parents=True)
@@ -49,16 +49,21 @@ def test_a_graded_notebook_reports_a_typed_object_that_no_log_carries(tmp_path):
     assert (course.autograded / "carol" / STAGE / f"{STAGE}.ipynb").exists()
 
 
+def _source(module: str) -> Path:
+    """The file of engine module ``module`` (the engine spans grading/ and gradebook/)."""
+    [path] = [folder / f"{module}.py" for folder in (INSTRUCTOR / "grading", INSTRUCTOR / "gradebook")
+              if (folder / f"{module}.py").exists()]
+    return path
+
+
 def _imports(module: str) -> set[str]:
-    """The engine modules ``module`` imports (at the top or inside functions)."""
-    tree = ast.parse((INSTRUCTOR / f"{module}.py").read_text())
+    """The engine modules ``module`` imports (at the top or inside functions, relatively or absolutely)."""
+    tree = ast.parse(_source(module).read_text())
     found = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.level == 1:
-            names = [node.module] if node.module else [alias.name for alias in node.names]
-            found.update(name.split(".")[0] for name in names)
-        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("utils.instructor."):
-            found.add(node.module.split(".")[2])
+        if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("utils.instructor.")):
+            found.update((node.module or "").split("."))
+            found.update(alias.name for alias in node.names)
     return found & set(ENGINE)
 
 
@@ -77,5 +82,5 @@ def test_no_import_circle_among_the_grading_modules():
 def test_no_grading_module_reads_its_status_from_log_text():
     """The old channel (a JSON log line scraped back out of nbgrader's output) is gone for good."""
     for module in ENGINE:
-        source = (INSTRUCTOR / f"{module}.py").read_text()
+        source = _source(module).read_text()
         assert "GRADING-STATUS" not in source and ".splitlines()" not in source, module

@@ -13,10 +13,10 @@ import pytest
 
 from tests.test_grades_status import S1, S2, autograde, build_gradebook, grade_by_hand
 from utils.instructor.commands.export import PLUGINS, nbgrader_arguments
-from utils.instructor.export_canvas import CanvasExportPlugin
-from utils.instructor.export_moodle import HEADER as MOODLE_HEADER
-from utils.instructor.export_moodle import MoodleExportPlugin, moodle_time
-from utils.instructor.export_table import GradeTableExportPlugin
+from utils.instructor.results.export_canvas import CanvasExportPlugin
+from utils.instructor.results.export_moodle import HEADER as MOODLE_HEADER
+from utils.instructor.results.export_moodle import MoodleExportPlugin, moodle_time
+from utils.instructor.results.export_table import GradeTableExportPlugin
 from utils.instructor.nbgrader_cli import run_nbgrader
 from utils.instructor.paths import Course
 

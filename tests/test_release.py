@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 from utils.instructor.paths import RELEASE, SOURCE, stages
-from utils.instructor.release import generate_release
+from utils.instructor.prepare.release import generate_release
 
 STAGES = stages()
 VOLATILE_CELL_METADATA = ("execution", "collapsed", "scrolled")
@@ -208,8 +208,8 @@ def test_no_stage_shows_another_stages_answer(stage, answers):
 @pytest.mark.parametrize("stage", STAGES)
 def test_every_cell_whose_output_nbval_checks_has_a_stored_output(stage):
     """An nbval-check-output cell without stored output compares nothing: its conclusions would go unchecked.
-    (python -m utils.instructor.checked_outputs NOTEBOOK stores them.)"""
-    from utils.instructor.checked_outputs import is_checked
+    (python -m utils.instructor.prepare.checked_outputs NOTEBOOK stores them.)"""
+    from utils.instructor.prepare.checked_outputs import is_checked
 
     nb = nbformat.read(str(SOURCE / stage / f"{stage}.ipynb"), as_version=4)
     empty = [i for i, cell in enumerate(nb.cells)

@@ -13,8 +13,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from utils.instructor.autograde import autograde_all, load_status
-from utils.instructor.grading_task import WORKSPACE_PREFIX
+from utils.instructor.grading.autograde import autograde_all, load_status
+from utils.instructor.grading.grading_task import WORKSPACE_PREFIX
 from utils.instructor.paths import RELEASE, SOURCE, Course
 
 STAGE = "04_baselines"
@@ -76,7 +76,7 @@ def test_an_interrupted_run_leaves_the_graded_notebook_and_the_score_intact(cour
     hand_in(course, "alice", nbformat.read(RELEASE / STAGE / f"{STAGE}.ipynb", 4))  # a change: to be graded again
     before_score, before_status = score(course, "alice"), load_status(course)["alice"][STAGE]
     code = ("import sys; from pathlib import Path; from utils.instructor.paths import Course; "
-            "from utils.instructor.autograde import autograde_all; "
+            "from utils.instructor.grading.autograde import autograde_all; "
             f"autograde_all(Course(Path({str(course.root)!r})), only_student='alice')")
     process = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
     deadline = time.time() + 300

@@ -18,7 +18,7 @@ memory leaves the rest to other work. On an
 H200 (139 GiB) that is about 240 images of 224×224 at a time, where the single
 16 M-element budget used before gave 111 on every GPU; that budget was 10 %
 slower than 408 on a batch of 32 images there. Not yet measured on a GPU with
-this rule: ``python -m utils.instructor.gpu_check`` prints the figures.
+this rule: ``python -m utils.instructor.tools.gpu_check`` prints the figures.
 The answer key batches IG's path, SmoothGrad's samples and deletion curves with
 this rule, and the complexity estimator uses it to say what the course's batched
 computation holds at once.

@@ -29,7 +29,7 @@ import contextlib
 import torch
 from torch import nn
 
-from .models import evaluating
+from utils.models import evaluating
 
 #: The activations the guided rule applies to (exact classes and their subclasses).
 GUIDED_ACTIVATIONS = (nn.ReLU, nn.ReLU6, nn.LeakyReLU)

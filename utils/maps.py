@@ -24,10 +24,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from .device import own_random_state
-from .guided_backprop import guided_backprop
-from .models import evaluating
-from .plotting import show_image, show_magnitude_map
+from utils.device import own_random_state
+from utils.guided_backprop import guided_backprop
+from utils.models import evaluating
+from utils.plotting import show_image, show_magnitude_map
 
 
 def gradient_map(model, x, target):

@@ -20,8 +20,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .data import DATA_DIR
-from .device import course_device, full_precision  # noqa: F401  (re-exported: students import from here)
+from utils.data import DATA_DIR
+from utils.device import course_device, full_precision  # noqa: F401  (re-exported: students import from here)
 
 TINY_WEIGHTS = DATA_DIR / "tiny_gradcam_net.pt"
 

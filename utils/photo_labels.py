@@ -13,8 +13,8 @@ from pathlib import Path
 
 import torch
 
-from .data import PHOTO_LABELS_FILE, PHOTO_SOURCES, _photo_labels, prepare_photo, raw_photo
-from .models import imagenet_class_names, load_imagenet_model
+from utils.data import PHOTO_LABELS_FILE, PHOTO_SOURCES, _photo_labels, prepare_photo, raw_photo
+from utils.models import imagenet_class_names, load_imagenet_model
 
 
 def write_photo_labels(path: Path = PHOTO_LABELS_FILE) -> dict:

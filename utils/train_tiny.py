@@ -16,8 +16,8 @@ import time
 import torch
 import torch.nn.functional as F
 
-from .data import load_mnist
-from .models import TINY_WEIGHTS, TinyGradCAMNet
+from utils.data import load_mnist
+from utils.models import TINY_WEIGHTS, TinyGradCAMNet
 
 
 def accuracy(model, x, y) -> float:

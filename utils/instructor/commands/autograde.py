@@ -22,10 +22,10 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from ..autograde import autograde_all
-    from ..cluster import SchedulerUnreachable
-    from ..grading_report import GradingEnvironmentError
-    from ..sandbox import SandboxUnavailable
+    from ..grading.autograde import autograde_all
+    from ..grading.cluster import SchedulerUnreachable
+    from ..grading.grading_report import GradingEnvironmentError
+    from ..grading.sandbox import SandboxUnavailable
 
     started = time.perf_counter()
     try:

@@ -13,8 +13,8 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from ..collect import CollectError, collect
-    from ..roster import RosterError
+    from ..intake.collect import CollectError, collect
+    from ..intake.roster import RosterError
 
     try:
         report = collect(args.submissions, roster=args.roster)

@@ -11,7 +11,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from ..demo_class import make_demo_class
+    from ..tools.demo_class import make_demo_class
 
     make_demo_class(Path(args.out), *([args.students] if args.students else []))
     return 0

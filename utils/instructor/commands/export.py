@@ -9,9 +9,9 @@ from __future__ import annotations
 HELP = "export grades for Canvas or Moodle (empty cells: not final yet), or the grade table"
 
 PLUGINS = {
-    "canvas": "utils.instructor.export_canvas.CanvasExportPlugin",
-    "moodle": "utils.instructor.export_moodle.MoodleExportPlugin",
-    "csv": "utils.instructor.export_table.GradeTableExportPlugin",
+    "canvas": "utils.instructor.results.export_canvas.CanvasExportPlugin",
+    "moodle": "utils.instructor.results.export_moodle.MoodleExportPlugin",
+    "csv": "utils.instructor.results.export_table.GradeTableExportPlugin",
 }
 DEFAULT_TO = {"canvas": "canvas_grades.csv", "moodle": "moodle_grades.csv", "csv": "grades.csv"}
 

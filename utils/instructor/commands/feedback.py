@@ -4,7 +4,7 @@ HELP = "HTML feedback per student in feedback/"
 
 
 def run(args) -> int:
-    from ..feedback import generate_feedback
+    from ..results.feedback import generate_feedback
 
     generate_feedback()
     return 0

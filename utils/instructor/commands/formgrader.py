@@ -57,7 +57,7 @@ def write_workspace_config(course) -> None:
 
 
 def run(args) -> int:
-    from ..preparation import ensure_gradebook
+    from ..grading.preparation import ensure_gradebook
     from ..paths import Course
 
     course = Course(Path(args.root).resolve()) if args.root else Course()

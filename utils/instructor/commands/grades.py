@@ -4,7 +4,7 @@ HELP = "export grades.csv (one row per student)"
 
 
 def run(args) -> int:
-    from ..grades import export_grades
+    from ..results.grades import export_grades
 
     export_grades()
     return 0

@@ -4,7 +4,7 @@ HELP = "regenerate course/ from solutions/"
 
 
 def run(args) -> int:
-    from ..release import generate_release
+    from ..prepare.release import generate_release
 
     generate_release()
     return 0

@@ -8,7 +8,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from ..report_page import make_report
+    from ..results.report_page import make_report
 
     make_report(names=args.names)
     return 0

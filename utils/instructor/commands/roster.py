@@ -11,7 +11,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from ..roster import RosterError, gradebook_students, import_roster
+    from ..intake.roster import RosterError, gradebook_students, import_roster
 
     if args.csv is None:
         students = gradebook_students()

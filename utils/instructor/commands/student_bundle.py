@@ -10,7 +10,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from ..bundle import build_student_bundle
+    from ..prepare.bundle import build_student_bundle
 
     build_student_bundle(Path(args.out))
     return 0

@@ -11,7 +11,7 @@ from utils.recording._cases import hidden_test
 from utils.recording._format import MIME, MalformedRecord, from_output
 
 from .. import cells
-from ..grading_report import Verdict
+from ..grading.grading_report import Verdict
 from . import decide
 from . import expected as expected_values
 

@@ -1,0 +1,149 @@
+"""Autograde every collected submission on a Dask cluster (local by default), each kernel sandboxed.
+
+The orchestrator never runs student code. The term's flow, one module each:
+
+    preparation.py     the gradebook knows the stages; expected values computed; grader hashed
+    grading_task.py    each notebook a task; a Dask worker grades it with nbgrader in its own process
+                       (nbgrader_here.py), the kernel in the sandbox (sandbox.py, resilient_execute.py),
+                       the test cells decided by the judge (judge/)
+    record_graded.py   the one writer puts the graded notebooks in the gradebook and autograded/
+
+A notebook that takes longer than ``notebook_timeout`` starts no further cell and
+counts as failed; the run goes on. What happened to each notebook (a typed
+``NotebookReport``: sandboxed or not, cells that ran out of time, kernel deaths; and
+the worker) is kept in ``grading_status.json`` for the grade table.
+
+Resumable: a graded notebook replaces ``autograded/<student>/<stage>`` only once it
+is complete, and the status is saved after every notebook. A later run skips
+every notebook already graded from the same submission by the same grader (hashes
+of the submitted files, and of the stage's source notebook, cases, answer key,
+judge and configuration), so an interrupted run loses nothing and a re-run grades
+only what is new or changed; ``force`` grades everything again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import time
+import uuid
+
+from .grading_report import GradedNotebook, GradingResult
+from .grading_task import GradingTask, grade_task
+from ..paths import Course, stages
+from .preparation import (ensure_gradebook, grader_version, prepare_expected_values,  # noqa: F401 (re-exported)
+                          submission_hash, up_to_date)
+from ..gradebook.record_graded import record_graded
+
+#: Wall-clock limit for one notebook, all retries included (a solution takes 20-40 s).
+NOTEBOOK_TIMEOUT = 1200
+
+
+def submissions(course: Course = Course()) -> list[tuple[str, str]]:
+    return sorted((p.parent.parent.name, p.parent.name) for p in course.submitted.glob("*/*/*.ipynb")
+                  if p.stem == p.parent.name)
+
+
+def autograde_all(course: Course = Course(), only_stage: str | None = None, only_student: str | None = None,
+                  extra_args: tuple = (), jobs: int = 1, sandbox: bool = True,
+                  notebook_timeout: float = NOTEBOOK_TIMEOUT, force: bool = False, scheduler: str | None = None,
+                  log=print) -> list[GradingResult]:
+    """Grade every submission not graded yet on a Dask cluster, and record the results here.
+
+    ``jobs`` local worker processes (one notebook each at a time), or the existing
+    cluster at ``scheduler`` (see ``cluster.py``). With ``sandbox`` (the default)
+    grading refuses to start (SandboxUnavailable, saying what to install) where
+    the sandbox cannot run. Notebooks already graded from the same files by the
+    same grader are skipped unless ``force``. Each result is written to the
+    gradebook, autograded/ and ``grading_status.json`` as soon as it comes back,
+    so an interrupted run loses nothing. Returns the results of this run.
+    """
+    from .cluster import grading_client
+
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}")
+    if sandbox and not scheduler:
+        from .sandbox import check_available
+
+        check_available()
+    if not sandbox:
+        log("WARNING: grading WITHOUT a sandbox: submissions can read and change everything this user can. "
+            "The grade table marks these grades.")
+        extra_args = (*extra_args, "--ResilientExecute.sandbox=False")
+    with contextlib.ExitStack() as cluster:
+        # An existing cluster is asked first: a wrong address is a message at once, not after the preparations.
+        client = cluster.enter_context(grading_client(scheduler=scheduler)) if scheduler else None
+        ensure_gradebook(course, log=log)
+        prepare_expected_values(log=log)
+        chosen = [(s, a) for s, a in submissions(course)
+                  if (only_stage in (None, a)) and (only_student in (None, s))]
+        graders = {stage: grader_version(stage) for stage in {a for _, a in chosen}}
+        status = load_status(course)
+        todo = [item for item in chosen if force or not up_to_date(course, *item, status, graders[item[1]])]
+        if len(todo) < len(chosen):
+            log(f"{len(chosen) - len(todo)} notebook(s) already graded from the same files by the same grader: "
+                "skipped (grade them again with --force)")
+        if not todo:
+            return []
+        client = client or cluster.enter_context(grading_client(jobs))
+        return _grade_on(client, course, todo, graders, extra_args, notebook_timeout, sandbox, log)
+
+
+def _grade_on(client, course: Course, todo: list, graders: dict, extra_args: tuple, notebook_timeout: float,
+              sandbox: bool, log) -> list[GradingResult]:
+    """Send ``todo`` to the cluster's workers and record each graded notebook as it comes back."""
+    from distributed import as_completed
+
+    from .cluster import check_workers
+
+    check_workers(client, sandbox)
+    started = time.perf_counter()
+    results = []
+    versions, items = {}, {}
+    for student, stage in todo:
+        versions[student, stage] = {"submission": submission_hash(course, student, stage),
+                                    "grader": graders[stage]}
+        task = GradingTask.from_course(course, student, stage, graders[stage], extra_args=tuple(extra_args),
+                                       notebook_timeout=notebook_timeout)
+        future = client.submit(grade_task, task, key=f"grade-{stage}-{student}-{uuid.uuid4().hex[:8]}")
+        items[future.key] = (future, student, stage)
+    for batch in as_completed([f for f, _, _ in items.values()]).batches():
+        graded = [_collect(*items[future.key]) for future in batch]
+        for result in record_graded(course, graded):
+            result.status.update(versions[result.student, result.stage])
+            _save_status(course, [result])
+            results.append(result)
+            timed_out = result.status.get("timed_out_cells")
+            log(f"[{len(results)}/{len(todo)}] {result.student} {result.stage}: "
+                f"{'graded' if result.ok else 'FAILED: ' + result.message}"
+                f"{'' if sandbox else ' WITHOUT SANDBOX'}"
+                f"{f'; cells {timed_out} ran out of time' if timed_out else ''} "
+                f"({result.seconds:.0f} s, {time.perf_counter() - started:.0f} s so far)")
+    return results
+
+
+def _collect(future, student: str, stage: str) -> GradedNotebook:
+    """The worker's GradedNotebook, or a failed one saying why the task itself failed (e.g. its workers died)."""
+    try:
+        return future.result()
+    except Exception as error:  # KilledWorker, or an error in the task (not in the student's code)
+        return GradedNotebook(student, stage, False, 0.0,
+                              f"could not be graded on the cluster: {error.__class__.__name__}: {str(error)[:300]}")
+
+
+def _save_status(course: Course, results: list[GradingResult]) -> None:
+    """Merge outcomes per (student, stage) into ``grading_status.json``, atomically."""
+    path = course.grading_status
+    status = json.loads(path.read_text()) if path.exists() else {}
+    for result in results:
+        status.setdefault(result.student, {})[result.stage] = {
+            "ok": result.ok, "message": result.message, **result.status}
+    with tempfile.NamedTemporaryFile("w", dir=course.root, delete=False, suffix=".tmp") as handle:
+        json.dump(status, handle, indent=1, sort_keys=True)
+    os.replace(handle.name, path)
+
+
+def load_status(course: Course = Course()) -> dict:
+    return json.loads(course.grading_status.read_text()) if course.grading_status.exists() else {}

@@ -1,0 +1,270 @@
+"""The grade table: each student's points per stage, what happened to each notebook, and whether the total is final.
+
+Written answers (markdown cells graded by hand in formgrader) are part of every
+stage's points; until someone grades them, a stage's score is its automatic
+points only, and the table says so instead of showing a silent 0.
+
+``grades.csv`` (``make grades``), one row per student, then a ``(max)`` row::
+
+    student_id,01_vanilla_gradients,01_vanilla_gradients status,...,total,total final,pending manual points
+    alice,4.0,pending manual grading: 2 points of written answers not graded by hand yet,...,4.0,no,2.0
+    bob,5.0,graded,...,5.0,yes,0.0
+    carol,0.0,not submitted,...,0.0,yes,0.0
+    (max),6.0,"6 points: 4 automatic, 2 written (graded by hand)",...,82.0,,19.0
+
+A stage's status is one of, or ``graded`` with ``; ``-joined notes:
+
+- ``graded``: every point of the stage is decided;
+- ``pending manual grading: N points of written answers not graded by hand yet``;
+- ``not submitted``; ``submitted, not autograded yet (run make autograde)``;
+- ``could not be graded: <reason>``; ``timed out: <reason>`` (the whole notebook was stopped);
+- notes: ``graded WITHOUT sandbox``, ``cells [...] ran out of time (0 points)``, ``the kernel died N time(s)``,
+  ``N points graded by hand before the latest autograde (formgrader marks them for review)``.
+
+``total final`` is ``yes`` when no stage is pending, waiting for autograding or failed to grade;
+a stage that was not submitted counts as a final 0.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from ..grading.autograde import load_status, submission_hash
+from ..paths import Course, stages
+
+GRADED = "graded"
+NOT_SUBMITTED = "not submitted"
+NOT_AUTOGRADED = "submitted, not autograded yet (run make autograde)"
+PENDING = "pending manual grading"
+COULD_NOT = "could not be graded"
+TIMED_OUT = "timed out"
+UNREADABLE = "not submitted, but a file that could not be read was handed in"
+#: Statuses whose score may still change: a total that includes one of them is not final.
+NOT_FINAL = (PENDING, NOT_AUTOGRADED, COULD_NOT, TIMED_OUT)
+
+
+def _points(value: float) -> str:
+    return f"{value:g} point" + ("" if value == 1 else "s")
+
+
+@dataclass(frozen=True)
+class StageGrade:
+    """One student's result for one stage: points so far, status in words, points still to grade by hand."""
+
+    score: float
+    status: str
+    pending_points: float = 0.0
+    timestamp: datetime | None = None
+
+    @property
+    def final(self) -> bool:
+        return not any(self.status.startswith(word) or f"; {word}" in self.status for word in NOT_FINAL)
+
+
+@dataclass
+class StudentGrades:
+    id: str
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    lms_user_id: str = ""
+    stages: dict = field(default_factory=dict)  # stage -> StageGrade
+
+    @property
+    def total(self) -> float:
+        return round(sum(g.score for g in self.stages.values()), 2)
+
+    @property
+    def final(self) -> bool:
+        return all(g.final for g in self.stages.values())
+
+    @property
+    def pending_points(self) -> float:
+        return sum(g.pending_points for g in self.stages.values())
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part) or self.id
+
+
+@dataclass
+class ClassGrades:
+    """Everything an export needs: the stages with their maximum and hand-graded points, and every student."""
+
+    stages: list
+    max_score: dict      # stage -> points
+    manual_points: dict  # stage -> points graded by hand (written answers)
+    students: list       # StudentGrades, sorted by id
+
+
+def grading_status(entry: dict | None, pending_points: float = 0.0, submitted: str | None = None,
+                   review_points: float = 0.0, changed_since: bool = False, unreadable: list | None = None) -> str:
+    """In words, what happened to one notebook.
+
+    ``entry`` is its record in ``grading_status.json`` (None when the autograder never saw it);
+    ``submitted`` is ``"gradebook"`` when the gradebook holds a graded submission, ``"folder"`` when there
+    is only a hand-in in submitted/, None when there is neither; ``pending_points`` are written answers
+    no one has graded yet, ``review_points`` hand grades nbgrader marked for review, and ``changed_since``
+    says the hand-in in submitted/ is not the one that was graded; ``unreadable`` lists the student's
+    files collect could not read (``{"file", "reason"}``; which stage they were meant for is unknown).
+
+    >>> grading_status({"ok": True, "sandbox": True}, pending_points=2, submitted="gradebook")
+    'pending manual grading: 2 points of written answers not graded by hand yet'
+    >>> grading_status(None)
+    'not submitted'
+    >>> grading_status(None, unreadable=[{"file": "a.ipynb", "reason": "not JSON"}])
+    'not submitted, but a file that could not be read was handed in: a.ipynb (not JSON)'
+    """
+    if entry and not entry.get("ok"):
+        reason = entry.get("message") or "see the autograde log"
+        return f"{TIMED_OUT if entry.get('timed_out') else COULD_NOT}: {reason}"
+    if not entry and submitted is None:
+        if unreadable:
+            return f"{UNREADABLE}: " + "; ".join(f"{p['file']} ({p['reason']})" for p in unreadable)
+        return NOT_SUBMITTED
+    if (not entry and submitted == "folder") or changed_since:
+        return NOT_AUTOGRADED + (" (handed in again after grading)" if changed_since else "")
+    entry = entry or {}
+    notes = []
+    if pending_points:
+        notes.append(f"{PENDING}: {_points(pending_points)} of written answers not graded by hand yet")
+    if entry.get("sandbox") is False:
+        notes.append("graded WITHOUT sandbox")
+    if entry.get("timed_out_cells"):
+        notes.append(f"cells {entry['timed_out_cells']} ran out of time (0 points)")
+    if entry.get("kernel_deaths"):
+        notes.append(f"the kernel died {entry['kernel_deaths']} time(s)")
+    if review_points:
+        notes.append(f"{_points(review_points)} graded by hand before the latest autograde "
+                     "(formgrader marks them for review)")
+    return "; ".join(notes) or GRADED
+
+
+def manual_points(gradebook, assignment: str) -> float:
+    """Points of ``assignment`` graded by hand: grade cells that are also solution cells (written or coded
+    answers) and task cells. Autograded test cells are grade cells without a solution cell of that name."""
+    total = 0.0
+    for notebook in gradebook.find_assignment(assignment).notebooks:
+        answers = {cell.name for cell in notebook.solution_cells}
+        total += sum(cell.max_score for cell in notebook.grade_cells if cell.name in answers)
+        total += sum(cell.max_score for cell in notebook.task_cells)
+    return total
+
+
+def _hand_grading(gradebook) -> tuple[dict, dict]:
+    """Per (student, assignment): points no one has graded yet, and hand-graded points nbgrader wants reviewed.
+
+    A grade is pending when it has no manual score and either no automatic one (an answer nbgrader cannot
+    score) or nbgrader's ``needs_manual_grade`` flag. An unchanged answer cell gets an automatic 0 and is
+    not pending; a manual score entered in formgrader (or with ``grade.manual_score = ...``) settles it.
+    """
+    from nbgrader.api import Grade
+    from sqlalchemy import or_
+
+    pending, review = {}, {}
+    flagged = gradebook.db.query(Grade).filter(or_(Grade.needs_manual_grade, Grade.auto_score.is_(None)))
+    for grade in flagged:
+        key = (grade.notebook.assignment.student.id, grade.notebook.assignment.assignment.name)
+        if grade.manual_score is None:
+            pending[key] = pending.get(key, 0.0) + grade.max_score
+        elif grade.needs_manual_grade:
+            review[key] = review.get(key, 0.0) + grade.max_score
+    return pending, review
+
+
+def class_grades(course: Course = Course(), gradebook=None) -> ClassGrades:
+    """Read the gradebook (``course``'s, or the open ``gradebook``) and ``grading_status.json`` into ClassGrades."""
+    if gradebook is None:
+        from nbgrader.api import Gradebook
+
+        with Gradebook(course.db_url) as opened:
+            return class_grades(course, opened)
+    from nbgrader.api import MissingEntry
+
+    status = load_status(course)
+    unreadable = (json.loads(course.collect_problems.read_text()) if course.collect_problems.exists() else {})
+    known = {a.name for a in gradebook.assignments}
+    names = [s for s in stages() if s in known] + sorted(known - set(stages()))
+    pending, review = _hand_grading(gradebook)
+    result = ClassGrades(names, {s: gradebook.find_assignment(s).max_score for s in names},
+                         {s: manual_points(gradebook, s) for s in names}, [])
+    for student in sorted(gradebook.students, key=lambda s: s.id):
+        row = StudentGrades(student.id, student.first_name or "", student.last_name or "", student.email or "",
+                            student.lms_user_id or "")
+        for stage in names:
+            entry = status.get(student.id, {}).get(stage)
+            folder = course.submitted / student.id / stage
+            try:
+                submission = gradebook.find_submission(stage, student.id)
+                score, timestamp, submitted = round(submission.score, 2), submission.timestamp, "gradebook"
+            except MissingEntry:
+                score, timestamp = 0.0, None
+                submitted = "folder" if folder.is_dir() else None
+            changed = bool(entry and entry.get("ok") and entry.get("submission") and folder.is_dir()
+                           and entry["submission"] != submission_hash(course, student.id, stage))
+            key = (student.id, stage)
+            waiting = pending.get(key, 0.0) if submitted == "gradebook" else 0.0
+            text = grading_status(entry, waiting, submitted, review.get(key, 0.0), changed,
+                                  unreadable.get(student.id))
+            row.stages[stage] = StageGrade(score, text, waiting if PENDING in text else 0.0, timestamp)
+        result.students.append(row)
+    return result
+
+
+def grade_table(course: Course = Course(), gradebook=None) -> list[dict]:
+    """The rows of ``grades.csv`` (see the module's docstring), the ``(max)`` row last."""
+    grades = class_grades(course, gradebook)
+    rows = []
+    for student in grades.students:
+        row = {"student_id": student.id}
+        for stage in grades.stages:
+            row[stage] = student.stages[stage].score
+            row[f"{stage} status"] = student.stages[stage].status
+        row["total"] = student.total
+        row["total final"] = "yes" if student.final else "no"
+        row["pending manual points"] = student.pending_points
+        rows.append(row)
+    maximum = {"student_id": "(max)"}
+    for stage in grades.stages:
+        top, by_hand = grades.max_score[stage], grades.manual_points[stage]
+        maximum[stage] = top
+        maximum[f"{stage} status"] = (f"{_points(top)}: {top - by_hand:g} automatic, {by_hand:g} written "
+                                      "(graded by hand)" if by_hand else f"{_points(top)}, all automatic")
+    maximum["total"] = sum(grades.max_score.values())
+    maximum["total final"] = ""
+    maximum["pending manual points"] = sum(grades.manual_points.values())
+    return rows + [maximum]
+
+
+def export_grades(course: Course = Course(), path: Path | None = None, log=print, gradebook=None) -> Path:
+    """Write ``grades.csv`` (or ``path``) and say what still needs a look."""
+    path = Path(path) if path else course.grades_csv
+    rows = grade_table(course, gradebook)
+    with open(path, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[-1]))
+        writer.writeheader()
+        writer.writerows(rows)
+    log(f"wrote {path} ({len(rows) - 1} students{summary(rows[:-1])})")
+    return path
+
+
+def summary(rows: list[dict]) -> str:
+    """``; 3 notebooks need a look ...; 12 points of written answers to grade by hand (5 totals not final)``."""
+    statuses = [value for row in rows for key, value in row.items() if key.endswith(" status")]
+    flagged = sum(1 for value in statuses
+                  if any(part not in (GRADED, NOT_SUBMITTED) and not part.startswith(PENDING)
+                         for part in value.split("; ")))
+    waiting = sum(float(row["pending manual points"]) for row in rows)
+    open_totals = sum(1 for row in rows if row["total final"] == "no")
+    text = f"; {flagged} notebooks need a look: see the status columns" if flagged else ""
+    if waiting:
+        text += (f"; {waiting:g} points of written answers to grade by hand in formgrader "
+                 f"({open_totals} totals not final)")
+    elif open_totals:
+        text += f"; {open_totals} totals not final"
+    return text
+
