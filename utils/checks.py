@@ -21,6 +21,13 @@ import torch
 from torch import nn
 
 from utils.calling import attempt, not_implemented_message
+# The cases and properties below are shared with the hidden tests and the judge; the notebooks call them as checks.X.
+from utils.known_cases import (CubicModel, TwoSquaresNet, cubic_case, equivalent_model,  # noqa: F401
+                               linear_case, mac_cases, two_squares_case, two_squares_regions, untouched_random_state)
+from utils.properties import (BLUR_MAX_DETAIL, BLUR_MAX_MEAN_SHIFT, BLUR_MIN_LAYOUT,  # noqa: F401
+                              SAME_NOISE_CORRELATION, as_float_tensor, check_blur_baseline, describe_shape,
+                              hook_count, largest_noise_correlation, layout_correlation, relative_l2,
+                              total_variation)
 
 _PRISTINE = {
     "numpy.allclose": np.allclose,
@@ -43,42 +50,6 @@ _PRISTINE = {
 
 class ExerciseNotDone(AssertionError):
     """The function still raises NotImplementedError."""
-
-
-def _describe(shape) -> str:
-    return "(" + ", ".join(str(s) for s in shape) + (",)" if len(shape) == 1 else ")")
-
-
-def as_float_tensor(value, expected_shape, name: str = "your function") -> torch.Tensor:
-    """``value`` as a float64 CPU tensor of ``expected_shape``.
-
-    Accepts a NumPy array or a tensor (detached or not, on any device), of
-    ``expected_shape`` or, when that starts with 1, without that leading batch
-    dimension. Anything else raises an ``AssertionError`` that says what was
-    returned and what was expected.
-    """
-    expected_shape = tuple(expected_shape)
-    if isinstance(value, torch.Tensor):
-        tensor = value.detach().cpu()
-    elif isinstance(value, np.ndarray):
-        if value.dtype == object:
-            raise AssertionError(f"{name} returned a NumPy array of Python objects; return numbers "
-                                 "(a float array or tensor).")
-        tensor = torch.from_numpy(np.ascontiguousarray(value))
-    elif value is None:
-        raise AssertionError(f"{name} returned None: did you forget the `return` statement?")
-    else:
-        raise AssertionError(f"{name} returned a {type(value).__name__}; return a torch.Tensor or a "
-                             "NumPy array.")
-    if tensor.is_complex() or tensor.dtype == torch.bool:
-        raise AssertionError(f"{name} returned values of dtype {tensor.dtype}; return real numbers.")
-    accepted = [expected_shape]
-    if len(expected_shape) > 1 and expected_shape[0] == 1:
-        accepted.append(expected_shape[1:])
-    if tuple(tensor.shape) not in accepted:
-        options = " or ".join(_describe(s) for s in accepted)
-        raise AssertionError(f"{name} returned shape {_describe(tuple(tensor.shape))}; expected {options}.")
-    return tensor.reshape(expected_shape).to(torch.float64)
 
 
 def shaped_like(value, like: torch.Tensor, name: str = "your function") -> torch.Tensor:
@@ -142,12 +113,6 @@ def replaced_functions() -> list[str]:
     return [name for name, original in _PRISTINE.items() if _resolve(name) is not original]
 
 
-def hook_count(model: torch.nn.Module) -> int:
-    """Forward, forward-pre, backward and backward-pre hooks on every module of ``model``."""
-    names = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks")
-    return sum(len(getattr(m, n, {})) for m in model.modules() for n in names)
-
-
 def run_exercise(function, *args, **kwargs):
     """Call a student's function; an untouched stub gives a clear message instead of a traceback.
 
@@ -182,17 +147,6 @@ def run_exercise(function, *args, **kwargs):
 _MATCH = 1e-4  # relative L2 distance under which two results count as the same
 
 
-def relative_l2(a, b) -> float:
-    """‖a − b‖₂ / ‖b‖₂ in float64 (``a`` reshaped to ``b``'s shape); 0 when both are 0, ∞ when only ``b`` is."""
-    b = torch.as_tensor(b).detach().cpu().to(torch.float64)
-    a = torch.as_tensor(a).detach().cpu().to(torch.float64).reshape(b.shape)
-    scale = torch.linalg.vector_norm(b).item()
-    difference = torch.linalg.vector_norm(a - b).item()
-    if scale == 0:
-        return 0.0 if difference == 0 else math.inf
-    return difference / scale
-
-
 def _likely_mistake(actual, candidates: dict) -> str | None:
     """The explanation of the first candidate result that ``actual`` equals (within 1e-4), if any."""
     for value, explanation in candidates.values():
@@ -201,29 +155,7 @@ def _likely_mistake(actual, candidates: dict) -> str | None:
     return None
 
 
-def _seeded():
-    """Build modules without touching the notebook's random state (module constructors draw from it)."""
-    return torch.random.fork_rng(devices=[])
-
-
 # --- a linear classifier: the gradient of every logit is known ------------------------------------
-
-def linear_case():
-    """(model, x, class): F(x) = W·x + b on a (1, 3, 2, 2) input, 4 classes, float64, fixed numbers.
-
-    The gradient of logit c is row c of W at every input. The class is the model's second choice
-    for x, so explaining the predicted class instead shows.
-    """
-    generator = torch.Generator().manual_seed(20)
-    with _seeded():
-        model = nn.Sequential(nn.Flatten(), nn.Linear(12, 4)).double().eval()
-    with torch.no_grad():
-        model[1].weight.copy_(torch.randn(4, 12, generator=generator, dtype=torch.float64))
-        model[1].bias.copy_(torch.randn(4, generator=generator, dtype=torch.float64))
-        x = torch.randn(1, 3, 2, 2, generator=generator, dtype=torch.float64)
-        target = int(model(x).argsort(dim=1, descending=True)[0, 1])
-    return model, x, target
-
 
 def check_on_linear_model(function, name: str = "your function", times_input: bool = False) -> None:
     """``function(model, x, class)`` on :func:`linear_case`: the exact gradient (``times_input``: x ⊙ gradient).
@@ -265,33 +197,6 @@ def check_on_linear_model(function, name: str = "your function", times_input: bo
 
 
 # --- a cubic model: every quadrature rule of Integrated Gradients has a closed form ---------------
-
-class CubicModel(nn.Module):
-    """F_c(x) = Σ_i W_ci · x_i³ (float64, fixed W, 3 classes), for (N, 1, 2, 3) inputs.
-
-    Along the path x' + α(x − x') the gradient of F_c is 3 W_c (x' + α(x − x'))², a quadratic in α,
-    so the exact integral and every quadrature rule (trapezoid, Riemann sums, Gauss–Legendre) have
-    a closed form, and they all differ. ``largest_batch`` is the largest batch it was called on.
-    """
-
-    def __init__(self):
-        super().__init__()
-        generator = torch.Generator().manual_seed(30)
-        self.weight = nn.Parameter(torch.randn(3, 6, generator=generator, dtype=torch.float64))
-        self.largest_batch = 0
-
-    def forward(self, x):
-        self.largest_batch = max(self.largest_batch, int(x.shape[0]))
-        return (x.flatten(1) ** 3) @ self.weight.T
-
-
-def cubic_case():
-    """(model, x, baseline, class) for :class:`CubicModel`: x in [0.5, 1.5], the baseline in [-0.8, 0]."""
-    generator = torch.Generator().manual_seed(31)
-    x = 0.5 + torch.rand(1, 1, 2, 3, generator=generator, dtype=torch.float64)
-    baseline = -0.8 * torch.rand(1, 1, 2, 3, generator=generator, dtype=torch.float64)
-    return CubicModel().eval(), x, baseline, 1
-
 
 def _rule_on_cubic(model, x, baseline, target, points, weights, factor: bool = True) -> torch.Tensor:
     """(x − x′) ⊙ Σ_k w_k ∂F/∂x(x′ + α_k(x − x′)) on the cubic model, from its closed-form gradient."""
@@ -418,117 +323,17 @@ def check_ig_batches(function, name: str = "integrated_gradients", steps: int = 
                                  "gradients, weighted by their position k in the whole path, to one running total.")
 
 
-# --- a blur baseline: what makes a blur heavy, whatever the kernel ----------------------------------
-
-#: A heavy blur removes more than this share of the photo's total variation (σ = 10 px removes 74-87 %
-#: on the course's photos, a 5 x 5 kernel only 30-52 %) ...
-BLUR_MAX_DETAIL = 0.45
-#: ... and keeps the layout: the 7 x 7 block means, centred per channel, correlate at least this much
-#: with the photo's (σ = 10 px: 0.92-1.00; σ = 30 px: 0.60-0.94; one mean colour everywhere: 0).
-BLUR_MIN_LAYOUT = 0.8
-#: ... and each channel's mean (zero padding pulls the borders towards 0 and moves it by up to 0.07).
-BLUR_MAX_MEAN_SHIFT = 0.03
-
-
-def total_variation(x: torch.Tensor) -> float:
-    """TV(x) = mean |x[i+1, j] − x[i, j]| + mean |x[i, j+1] − x[i, j]|: the fine detail of an image."""
-    return ((x[..., 1:, :] - x[..., :-1, :]).abs().mean() + (x[..., :, 1:] - x[..., :, :-1]).abs().mean()).item()
-
-
-def layout_correlation(a: torch.Tensor, b: torch.Tensor, blocks: int = 7) -> float:
-    """Correlation of the ``blocks`` x ``blocks`` block means of two images, each channel centred."""
-    def layout(x):
-        means = torch.nn.functional.adaptive_avg_pool2d(x.reshape(-1, *x.shape[-3:]).double(), blocks)
-        return (means - means.mean(dim=(-2, -1), keepdim=True)).reshape(-1)
-
-    a, b = layout(a), layout(b)
-    return (a @ b / (a.norm() * b.norm()).clamp_min(1e-12)).item()
-
-
-def check_blur_baseline(value, x: torch.Tensor, name: str = "make_baseline(x, 'blur')",
-                        value_range=(-1.0, 1.0)) -> torch.Tensor:
-    """A heavy blur of ``x``: the same shape and range, the same mean colour per channel, most of the
-    fine detail gone (:data:`BLUR_MAX_DETAIL`), the coarse layout kept (:data:`BLUR_MIN_LAYOUT`).
-
-    Any blur with those properties passes (a Gaussian of σ from about 5 to 20 pixels with reflect
-    padding, a wide box filter); the exact kernel is yours to choose.
-    """
-    x = torch.as_tensor(x).detach().to(torch.float64)
-    blurred = as_float_tensor(value, tuple(x.shape), name)
-    lo, hi = value_range
-    if not torch.isfinite(blurred).all() or blurred.min() < lo - 1e-6 or blurred.max() > hi + 1e-6:
-        raise AssertionError(f"{name} leaves the model's input range [{lo:g}, {hi:g}] (or holds NaN): a blur only "
-                             "averages neighbouring pixels, so it stays in the photo's range.")
-    shift = (blurred.mean(dim=(-2, -1)) - x.mean(dim=(-2, -1))).abs().max().item()
-    if shift > BLUR_MAX_MEAN_SHIFT:
-        raise AssertionError(f"{name} changes the photo's mean colour by {shift:.3f} (at most {BLUR_MAX_MEAN_SHIFT} is "
-                             "accepted): a blur keeps the colours. Pad by reflecting the border (torchvision's "
-                             "gaussian_blur does), not with zeros, which pull the edges towards grey.")
-    detail = total_variation(blurred) / max(total_variation(x), 1e-12)
-    if detail > BLUR_MAX_DETAIL:
-        raise AssertionError(f"{name} keeps {detail:.0%} of the photo's fine detail (total variation); a baseline "
-                             f"blur must remove most of it (keep at most {BLUR_MAX_DETAIL:.0%}). Blur more: a larger "
-                             "sigma, and a kernel wide enough for it (about 3 sigma on each side).")
-    layout = layout_correlation(blurred, x)
-    if layout < BLUR_MIN_LAYOUT:
-        raise AssertionError(f"{name} no longer shows where things are in the photo (the correlation of its 7 x 7 "
-                             f"block means with the photo's is {layout:.2f}, below {BLUR_MIN_LAYOUT}): blur less, "
-                             "so that the colours of each region stay in place.")
-    return blurred
-
-
 # --- the CAM family on a hand-built network: two squares, one for the class and one against it -----
-
-class TwoSquaresNet(nn.Module):
-    """Two input channels, ReLU (the CAM layer ``act``), global average pooling, a linear layer.
-
-    The class-0 logit is mean(A⁰) − mean(A¹): channel 0 is evidence for class 0, channel 1 evidence
-    against it (class 1 the other way round). On :func:`two_squares_case`'s input the raw map
-    Σ_k w_k A^k is +1 on the part of square 0 outside square 1, 0 where they overlap, −1 on the rest
-    of square 1 and 0 on the background, so ReLU, signs and the positive-gradient rule all show.
-    """
-
-    cam_layer_name = "act"
-
-    def __init__(self):
-        super().__init__()
-        with _seeded():
-            self.act = nn.ReLU()
-            self.gap = nn.AdaptiveAvgPool2d(1)
-            self.fc = nn.Linear(2, 2, bias=False)
-        with torch.no_grad():
-            self.fc.weight.copy_(torch.tensor([[1.0, -1.0], [-1.0, 1.0]]))
-
-    def forward(self, x):
-        return self.fc(self.gap(self.act(x)).flatten(1))
-
-
-def _two_squares_regions() -> dict:
-    square0, square1 = torch.zeros(8, 8, dtype=torch.bool), torch.zeros(8, 8, dtype=torch.bool)
-    square0[1:5, 1:5] = True
-    square1[3:7, 3:7] = True
-    return {"the class's square": square0 & ~square1, "the overlap": square0 & square1,
-            "the square against the class": square1 & ~square0, "the background": ~(square0 | square1)}
-
-
-def two_squares_case():
-    """(model, x, class): :class:`TwoSquaresNet`, a (1, 2, 8, 8) input of two overlapping 4×4 squares, class 0."""
-    regions = _two_squares_regions()
-    x = torch.zeros(1, 2, 8, 8)
-    x[0, 0] = (regions["the class's square"] | regions["the overlap"]).float()
-    x[0, 1] = (regions["the square against the class"] | regions["the overlap"]).float()
-    return TwoSquaresNet().eval(), x, 0
-
 
 def _map_from(values: dict) -> torch.Tensor:
     out = torch.zeros(8, 8, dtype=torch.float64)
-    for region, mask in _two_squares_regions().items():
+    for region, mask in two_squares_regions().items():
         out[mask] = values[region]
     return out
 
 
 def _describe_regions(heatmap: torch.Tensor) -> str:
-    return ", ".join(f"{region} {heatmap[mask].mean().item():.2f}" for region, mask in _two_squares_regions().items())
+    return ", ".join(f"{region} {heatmap[mask].mean().item():.2f}" for region, mask in two_squares_regions().items())
 
 
 def check_cam_on_two_squares(function, name: str = "your function", method: str = "Grad-CAM") -> None:
@@ -573,27 +378,6 @@ def check_cam_on_two_squares(function, name: str = "your function", method: str 
 
 # --- the same network written two ways ------------------------------------------------------------
 
-def equivalent_model(model, factor: float = 1000.0, layer: str = "conv3", head: str = "fc"):
-    """A copy of ``model`` that computes the same logits with the output of ``layer`` ``factor`` times smaller.
-
-    ``layer``'s weights and bias are divided by ``factor`` and ``head``'s weights multiplied by it.
-    For TinyGradCAMNet (conv3, then LeakyReLU, which commutes with a positive scale, then global
-    average pooling and fc) every logit is unchanged, the activations of act3 are ``factor`` times
-    smaller and the gradients with respect to them ``factor`` times larger. Methods that depend only
-    on the function (IG, gradients) give the same answer on both; exact Grad-CAM++ does too.
-    """
-    import copy
-
-    twin = copy.deepcopy(model)
-    with torch.no_grad():
-        conv, linear = twin.get_submodule(layer), twin.get_submodule(head)
-        conv.weight.div_(factor)
-        if conv.bias is not None:
-            conv.bias.div_(factor)
-        linear.weight.mul_(factor)
-    return twin
-
-
 def check_same_map_on_equivalent_model(function, model, x, target, name: str = "your function") -> None:
     """``function`` must give the same map on ``model`` and on :func:`equivalent_model` of it (factor 1000).
 
@@ -615,20 +399,6 @@ def check_same_map_on_equivalent_model(function, model, x, target, name: str = "
 
 # --- SmoothGrad: fresh noise for every sample -------------------------------------------------------
 
-#: Independent draws of d values correlate by about 1/√d (d ≥ 64 in the course's checks: |r| < 0.6 with
-#: overwhelming odds); one draw reused, or the same seed set before every draw, gives r = 1.
-SAME_NOISE_CORRELATION = 0.6
-
-
-def largest_noise_correlation(noise: torch.Tensor) -> float:
-    """max_{i≠j} |corr(noise_i, noise_j)| over the rows of ``noise`` (n_samples, d); 0 for a single row."""
-    centred = noise - noise.mean(dim=1, keepdim=True)
-    unit = centred / centred.norm(dim=1, keepdim=True).clamp_min(1e-300)
-    correlation = unit @ unit.T
-    correlation.fill_diagonal_(0)
-    return correlation.abs().max().item()
-
-
 def check_fresh_noise(noisy_inputs, x, noise_std: float, name: str = "smoothgrad") -> None:
     """The noise in each of ``noisy_inputs`` (what explain was given) is its own draw, of std ``noise_std``."""
     noise = torch.stack([torch.as_tensor(n).detach().to(torch.float64).reshape(-1) for n in noisy_inputs])
@@ -643,29 +413,6 @@ def check_fresh_noise(noisy_inputs, x, noise_std: float, name: str = "smoothgrad
 
 
 # --- multiply-accumulates of a forward pass ---------------------------------------------------------
-
-def mac_cases() -> list:
-    """(what, model, (in_ch, H, W), formula, MACs, {wrong count: likely cause}) for four one-layer networks."""
-    with _seeded():
-        shared = nn.Conv2d(4, 4, 1)
-        return [
-            ("a single Linear layer, 192 -> 10, on a (3, 8, 8) input", nn.Sequential(nn.Flatten(), nn.Linear(192, 10)),
-             (3, 8, 8), "192 · 10 = 1,920", 1920,
-             {0: "counts nothing for a Linear layer: hook torch.nn.Linear too (in_features MACs per output value)."}),
-            ("a depthwise convolution (16 channels, groups=16, 3x3) on a (16, 8, 8) input",
-             nn.Sequential(nn.Conv2d(16, 16, 3, padding=1, groups=16)), (16, 8, 8),
-             "16/16 · 3·3 · 16 · 8·8 = 9,216", 9216,
-             {147456: "ignores `groups`: each output value of a grouped convolution reads only in_channels / groups "
-                      "input channels."}),
-            ("a convolution with stride 2 (3 -> 8 channels, 3x3) on a (3, 16, 16) input",
-             nn.Sequential(nn.Conv2d(3, 8, 3, stride=2, padding=1)), (3, 16, 16), "3 · 3·3 · 8 · 8·8 = 13,824", 13824,
-             {55296: "uses the input's size (16x16) for a layer that produces 8x8: use each layer's own output size "
-                     "(read it from the hook's `output`)."}),
-            ("the same 1x1 convolution (4 -> 4 channels) called twice, on a (4, 5, 5) input",
-             nn.Sequential(shared, nn.ReLU(), shared), (4, 5, 5), "2 · 4 · 1·1 · 4 · 5·5 = 800", 800,
-             {400: "counts a module used twice only once: the hook runs on every call; add up every call."}),
-        ]
-
 
 def check_mac_count(function, name: str = "count_flops_forward") -> None:
     """``function(model, in_ch, H, W)`` on four one-layer networks whose MACs are easy to count by hand."""
@@ -769,7 +516,7 @@ class SmallBatchNormNet(nn.Module):
 
     def __init__(self, seed: int = 40):
         super().__init__()
-        with _seeded():
+        with untouched_random_state():
             self.features = nn.Sequential(nn.Conv2d(1, 3, 3, padding=1), nn.BatchNorm2d(3))
             self.act = nn.ReLU()
             self.conv2 = nn.Conv2d(3, 4, 3, padding=1)
@@ -798,7 +545,7 @@ def _fresh_layer(layer: nn.Module, seed: int) -> dict:
     import copy
 
     fresh = copy.deepcopy(layer)
-    with _seeded():
+    with untouched_random_state():
         torch.manual_seed(seed)
         fresh.reset_parameters()
     return _layer_state(fresh)
@@ -814,7 +561,7 @@ def check_randomize_layers(function, name: str = "randomize_layers") -> None:
     is changed, the model itself is returned, the batch norm is skipped, a container is counted, the
     seed is set once for all layers (or not at all), or the random state leaks.
     """
-    with _seeded():  # the check sets and reads the random state; the notebook's own is given back afterwards
+    with untouched_random_state():  # the check sets and reads the random state; the notebook's own is given back afterwards
         _check_randomize_layers(function, name)
 
 
@@ -986,7 +733,7 @@ class _CascadeNet(nn.Module):
 
     def __init__(self):
         super().__init__()
-        with _seeded():
+        with untouched_random_state():
             self.conv1, self.conv2, self.fc = nn.Conv2d(1, 2, 1), nn.Conv2d(2, 2, 1), nn.Linear(12, 3)
         generator = torch.Generator().manual_seed(42)
         with torch.no_grad():
@@ -1059,7 +806,7 @@ class _FaithfulnessNet(nn.Module):
 
     def __init__(self):
         super().__init__()
-        with _seeded():
+        with untouched_random_state():
             self.bn, self.fc = nn.BatchNorm2d(2), nn.Linear(8, 3)
         generator = torch.Generator().manual_seed(44)
         with torch.no_grad():
@@ -1276,7 +1023,7 @@ def check_captum_integrated_gradients(function, name: str = "captum_integrated_g
         raise AssertionError(f"{name}(model, x, target) with the default arguments differs from the trapezoid IG over "
                              f"51 points from a zero baseline by {relative_l2(got, expected):.1%}: the defaults are "
                              "baseline=None (zeros shaped like the input) and steps=50.")
-    with _seeded():
+    with untouched_random_state():
         norm = nn.BatchNorm2d(1).double()
     with torch.no_grad():
         norm.running_mean.fill_(0.4)

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from utils.calling import attempt
-from utils.checks import hook_count
+from utils.properties import hook_count
 
 _UTILS = Path(__file__).resolve().parent.parent
 CAPTUM = "Captum"

@@ -56,7 +56,7 @@ class HiddenTest:
              gap         one number within ``rtol`` · max(1, |F(x) − F(x′)|) of the expected gap
              smoothgrad  the mean of independent noisy explanations (the record holds explain's calls)
              noise       a seeded uniform baseline: same for the same seed, in range, uniform
-             blur        a heavy blur of the input (``utils.checks.check_blur_baseline``)
+             blur        a heavy blur of the input (``utils.properties.check_blur_baseline``)
 
     ``summary(case, value)``, when given, turns what the function returned into the
     numbers to compare (for answers that are not numbers, e.g. a model: which of its

@@ -19,8 +19,8 @@ def on_visible_photo() -> list[Case]:
 
 
 def on_visible_inputs() -> list[Case]:
-    """The visible test's calls: the notebook's first photo, and the linear model of ``utils.checks``."""
-    from utils.checks import linear_case
+    """The visible test's calls: the notebook's first photo, and the linear model of ``utils.known_cases``."""
+    from utils.known_cases import linear_case
 
     model, x, target = linear_case()
     return on_visible_photo() + [Case("on the linear model F(x) = Wx + b of the visible test (for its second choice)",

@@ -38,8 +38,8 @@ VISIBLE_DIGIT = 804
 
 
 def _visible() -> list[Case]:
-    """The visible test's calls: the digit, then the cubic model of ``utils.checks`` with and without a baseline."""
-    from utils.checks import cubic_case
+    """The visible test's calls: the digit, then the cubic model of ``utils.known_cases`` with and without a baseline."""
+    from utils.known_cases import cubic_case
 
     model, (digit,) = fresh_model("tiny"), mnist_digits(VISIBLE_DIGIT)
     cases = [Case("on the notebook's digit for its predicted class with steps=10, as in the visible test",

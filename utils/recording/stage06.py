@@ -42,8 +42,8 @@ EIGHT, THREE = 804, 304
 
 
 def _two_squares(method: str) -> list[Case]:
-    """The hand-built network of ``utils.checks`` (one channel for the class, one against it), as the visible test."""
-    from utils.checks import two_squares_case
+    """The hand-built network of ``utils.known_cases`` (one channel for the class, one against it), as the visible test."""
+    from utils.known_cases import two_squares_case
 
     model, x, target = two_squares_case()
     return [Case(f"on the hand-built two-squares network of the visible test ({method})", (model, x, target),
@@ -52,7 +52,7 @@ def _two_squares(method: str) -> list[Case]:
 
 def _visible_photo_plusplus() -> list[Case]:
     """The photo at blocks.4, the two squares, and the digit on the network and on its rewritten twin."""
-    from utils.checks import equivalent_model
+    from utils.known_cases import equivalent_model
     from utils.data import load_mnist, load_photo
 
     model, shown = fresh_model("imagenet"), load_photo("chelsea")

@@ -30,8 +30,8 @@ def _counted(model, in_ch, H, W, what, train_mode=False) -> Case:
 
 
 def _visible() -> list[Case]:
-    """TinyGradCAMNet, the four one-layer networks of ``utils.checks``, ResNet-18: the visible test's calls."""
-    from utils.checks import mac_cases
+    """TinyGradCAMNet, the four one-layer networks of ``utils.known_cases``, ResNet-18: the visible test's calls."""
+    from utils.known_cases import mac_cases
 
     return [_counted(fresh_model("tiny"), 1, 28, 28, "on TinyGradCAMNet at 28x28, as in the visible test"),
             *[_counted(model.eval(), *shape, f"on {what}, as in the visible test")

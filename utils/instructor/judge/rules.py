@@ -17,7 +17,7 @@ import math
 import numpy as np
 import torch
 
-from utils.checks import (SAME_NOISE_CORRELATION, as_float_tensor, check_blur_baseline, largest_noise_correlation,
+from utils.properties import (SAME_NOISE_CORRELATION, as_float_tensor, check_blur_baseline, largest_noise_correlation,
                           relative_l2)
 
 from .mistakes import Failure, mistake
@@ -186,7 +186,7 @@ def _lower_first(sentence: str) -> str:
 
 
 def _independent(name, what, noise: torch.Tensor) -> None:
-    """Each sample's noise a fresh draw: no two samples' noises alike (see ``utils.checks``)."""
+    """Each sample's noise a fresh draw: no two samples' noises alike (see ``utils.properties``)."""
     if largest_noise_correlation(noise) > SAME_NOISE_CORRELATION:
         raise Failure(f"{name} {what}: {_lower_first(mistake('noise_reused').cause)}", mistake="noise_reused")
 
@@ -208,7 +208,7 @@ def noise(name, what, record, arrays, key, facts, expected, rtol):
 
 
 def blur(name, what, record, arrays, key, facts, expected, rtol):
-    """One case of the blur baseline: a heavy blur of the input (``utils.checks.check_blur_baseline``)."""
+    """One case of the blur baseline: a heavy blur of the input (``utils.properties.check_blur_baseline``)."""
     value = _value(name, record, arrays, key)
     x = torch.from_numpy(expected["x"])
     try:
