@@ -35,3 +35,17 @@ def test_a_smoothgrad_method_costs_n_times_its_single_method():
                                "integrated_gradients": 7}, 10)
     assert table == {"CAM": 1, "Grad-CAM": 3, "Grad-CAM++": 5, "Integrated Gradients": 7, "SmoothGrad + IG": 70,
                      "SmoothGrad + Grad-CAM": 30, "SmoothGrad + Grad-CAM++": 50}
+
+
+def test_a_stage_number_names_exactly_one_stage():
+    """The hidden tests' module stageNN declares stage NN's tests: one conversion, with a clear error."""
+    import pytest
+
+    from utils.names import stage_numbered
+    from utils.recording._cases import load_all_stages, stage_of
+
+    assert [stage_numbered(s.split("_", 1)[0]) for s in STAGES] == list(STAGES)
+    with pytest.raises(ValueError, match="no stage is numbered '09'"):
+        stage_numbered("09")
+    load_all_stages()
+    assert stage_of("test_vanilla_gradients_form") == "01_vanilla_gradients"

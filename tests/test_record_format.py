@@ -125,13 +125,13 @@ def test_the_expected_values_are_recomputed_when_the_answer_key_changes(tmp_path
         return {"test_x": [{"what": f"computation {len(computed)}"}]}, {"test_x/0/value": np.zeros(2)}
 
     monkeypatch.setattr(expected, "compute", compute)
-    first, _ = expected.load("stage04")
-    again, _ = expected.load("stage04")
-    assert computed == ["stage04"] and again == first, "the cached values were not reused"
+    first, _ = expected.load("04_baselines")
+    again, _ = expected.load("04_baselines")
+    assert computed == ["04_baselines"] and again == first, "the cached values were not reused"
 
     answer_key = fake_utils / "instructor" / "reference" / "baselines.py"
     answer_key.write_text(answer_key.read_text().replace("BLUR_SIGMA = 10.0", "BLUR_SIGMA = 9.0"))
-    changed, _ = expected.load("stage04")
-    assert computed == ["stage04", "stage04"], "an edited answer key reused the old expected values"
+    changed, _ = expected.load("04_baselines")
+    assert computed == ["04_baselines", "04_baselines"], "an edited answer key reused the old expected values"
     assert changed["test_x"][0]["what"] == "computation 2"
-    assert len(list((tmp_path / "cache").glob("stage04-*.npz"))) == 2
+    assert len(list((tmp_path / "cache").glob("04_baselines-*.npz"))) == 2

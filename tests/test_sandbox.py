@@ -152,8 +152,8 @@ def test_the_kernel_cannot_read_the_expected_values_or_a_gradebook(kernel, tmp_p
     """The answer key's cached values and the gradebook stay outside the sandbox."""
     from utils.instructor.judge import expected
 
-    expected.load("stage04")  # the cache file exists on the host
-    cached = next(expected.cache_dir().glob("stage04-*.npz"))
+    expected.load("04_baselines")  # the cache file exists on the host
+    cached = next(expected.cache_dir().glob("04_baselines-*.npz"))
     gradebook = tmp_path / "course" / "gradebook.db"
     gradebook.parent.mkdir()
     gradebook.write_bytes(b"SQLite format 3\x00")

@@ -20,6 +20,16 @@ STAGE_FUNCTIONS = {
     "08_sanity_checks": ("randomize_layers", "rank_correlation"),
 }
 STAGES = tuple(STAGE_FUNCTIONS)
+
+
+def stage_numbered(number: str) -> str:
+    """The stage whose number is ``number`` ("01" → "01_vanilla_gradients"; the hidden tests' module
+    ``utils.recording.stage01`` declares that stage's tests). ValueError naming the stages otherwise."""
+    for stage in STAGES:
+        if stage.split("_", 1)[0] == number:
+            return stage
+    raise ValueError(f"no stage is numbered {number!r}; the stages are {list(STAGES)}")
+
 #: function name -> the stage whose exercise it is
 STAGE_OF = {function: stage for stage, functions in STAGE_FUNCTIONS.items() for function in functions}
 

@@ -124,16 +124,19 @@ def photo(name: str) -> torch.Tensor:
 
 
 REGISTRY: dict[str, HiddenTest] = {}
-STAGE_OF: dict[str, str] = {}
+#: grade id -> the stage ("01_vanilla_gradients") whose notebook holds the test cell
+STAGE_OF_TEST: dict[str, str] = {}
 
 
 def register(*tests: HiddenTest) -> None:
-    """Declare the tests of the calling stage module (``utils.recording.stageNN``)."""
-    stage = sys._getframe(1).f_globals["__name__"].rsplit(".", 1)[-1]
+    """Declare the tests of the calling stage module (``utils.recording.stageNN`` declares stage NN's)."""
+    from utils.names import stage_numbered
+
+    stage = stage_numbered(sys._getframe(1).f_globals["__name__"].rsplit(".", 1)[-1].removeprefix("stage"))
     for test in tests:
         if test.grade_id in REGISTRY and REGISTRY[test.grade_id] is not test:
             raise ValueError(f"two hidden tests are named {test.grade_id!r}")
-        REGISTRY[test.grade_id], STAGE_OF[test.grade_id] = test, stage
+        REGISTRY[test.grade_id], STAGE_OF_TEST[test.grade_id] = test, stage
 
 
 def load_all_stages() -> None:
@@ -158,6 +161,6 @@ def hidden_test(grade_id: str) -> HiddenTest:
 
 
 def stage_of(grade_id: str) -> str:
-    """The stage module (``stage01`` …) that declares ``grade_id``."""
+    """The stage ("01_vanilla_gradients" …) whose notebook holds test cell ``grade_id``."""
     hidden_test(grade_id)
-    return STAGE_OF[grade_id]
+    return STAGE_OF_TEST[grade_id]

@@ -76,4 +76,4 @@ def prepare_expected_values(log=print) -> None:
     from ..judge import expected
 
     for stage in stages():
-        expected.load(f"stage{stage.split('_', 1)[0]}", log=log)
+        expected.load(stage, log=log)

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from utils.recording._cases import REGISTRY, STAGE_OF, Case, HiddenTest, load_all_stages
+from utils.recording._cases import REGISTRY, STAGE_OF_TEST, Case, HiddenTest, load_all_stages
 
 from .. import reference
 from .mistakes import computed
@@ -57,7 +57,7 @@ def cache_key() -> str:
 
 def stage_tests(stage: str) -> list[HiddenTest]:
     load_all_stages()
-    return [t for grade_id, t in REGISTRY.items() if STAGE_OF[grade_id] == stage]
+    return [t for grade_id, t in REGISTRY.items() if STAGE_OF_TEST[grade_id] == stage]
 
 
 def _array(value) -> np.ndarray:

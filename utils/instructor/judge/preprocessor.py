@@ -59,7 +59,7 @@ class JudgeRecords(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         stage = resources["nbgrader"]["assignment"]
-        facts, expected = expected_values.load(_stage_module(stage), log=self.log.info)
+        facts, expected = expected_values.load(stage, log=self.log.info)
         verdicts = []
         for cell in nb.cells:
             if cell.cell_type != "code" or not cells.is_test(cell):
@@ -89,9 +89,4 @@ class JudgeRecords(NbGraderPreprocessor):
         except MalformedRecord as error:
             return Verdict(grade_id, "missing_record", None, f"The hidden test's record is unusable: {error}")
         return decide(grade_id, cases, arrays, facts, expected)
-
-
-def _stage_module(stage: str) -> str:
-    """``01_vanilla_gradients`` → ``stage01``, the module in ``utils.recording`` that declares its tests."""
-    return f"stage{stage.split('_', 1)[0]}"
 
