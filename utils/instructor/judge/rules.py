@@ -17,8 +17,8 @@ import math
 import numpy as np
 import torch
 
-from utils.properties import (SAME_NOISE_CORRELATION, as_float_tensor, check_blur_baseline, largest_noise_correlation,
-                          relative_l2)
+from utils.properties import (SAME_NOISE_CORRELATION, as_float_tensor, check_blur_baseline,
+                              largest_noise_correlation, relative_l2)
 
 from .mistakes import Failure, mistake
 
