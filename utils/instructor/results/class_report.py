@@ -132,9 +132,8 @@ class ClassReport:
                 for (stage, made), students in ranked[:TOP_MISTAKES]]
 
 
-def _test_ids(stage: str) -> list[str]:
-    nb = nbformat.read(SOURCE / stage / f"{stage}.ipynb", 4)
-    return [cell_grade_id(c) for c in nb.cells if is_test(c)]
+def _test_ids(source_nb) -> list[str]:
+    return [cell_grade_id(c) for c in source_nb.cells if is_test(c)]
 
 
 def _is_graded(status: str) -> bool:
@@ -156,10 +155,10 @@ def _summaries(stage: str, tests: list[str], verdicts: dict) -> tuple[list, list
     return summaries, sorted(mistakes, key=lambda m: (-len(m.students), tests.index(m.test), m.mistake))
 
 
-def _similar(course: Course, stage: str, students: list[str], threshold: float) -> tuple[list, int]:
-    """Pairs of ``students`` whose exercise code for ``stage`` (as handed in) is similar; how many were compared."""
-    source = nbformat.read(SOURCE / stage / f"{stage}.ipynb", 4)
-    ids = exercise_ids(source)
+def _similar(course: Course, stage: str, source_nb, students: list[str], threshold: float) -> tuple[list, int]:
+    """Pairs of ``students`` whose exercise code for ``stage`` (as handed in) is similar; how many were compared.
+    ``source_nb``: the stage's source notebook (which cells are exercises)."""
+    ids = exercise_ids(source_nb)
     stub = exercise_code(nbformat.read(RELEASE / stage / f"{stage}.ipynb", 4), ids)
     codes = {}
     for student in students:
@@ -209,9 +208,10 @@ def build_class_report(course: Course = Course(), names: bool = False, threshold
                 verdicts[student.id] = kept
             else:
                 part.without_verdicts.append(student.id)
-        part.tests, part.mistakes = _summaries(stage, _test_ids(stage), verdicts)
+        source = nbformat.read(SOURCE / stage / f"{stage}.ipynb", 4)
+        part.tests, part.mistakes = _summaries(stage, _test_ids(source), verdicts)
         handed_in = sorted({*part.scores, *(u.student for u in part.ungraded)})
-        part.pairs, part.compared = _similar(course, stage, handed_in, threshold)
+        part.pairs, part.compared = _similar(course, stage, source, handed_in, threshold)
         report.stages.append(part)
     if students and not any(s.scores for s in report.stages):
         missing.append("No notebook is graded yet: run make autograde, then make report again.")

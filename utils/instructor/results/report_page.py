@@ -20,9 +20,10 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from .class_report import ClassReport, StageReport, build_class_report
 from ..grading.grading_report import OUTCOMES
 from ..paths import Course
+from .class_report import ClassReport, StageReport, build_class_report
+from .similarity import most_similar_first
 
 TEMPLATE = Path(__file__).with_name("report_template")
 #: Pairs shown side by side per stage in the HTML (all of them are in similarity.csv).
@@ -81,8 +82,7 @@ def write_report(report: ClassReport, folder: Path, names: bool = False) -> list
     tests = [{"stage": t.stage, "test": t.test, **{column: sum(t.counts[o] for o in counted)
                                                    for column, counted in TEST_COLUMNS.items()},
               "students": t.students} for s in report.stages for t in s.tests]
-    pairs = sorted((p for s in report.stages for p in s.pairs),
-                   key=lambda p: (-p.similarity, -p.matched_tokens, p.stage, p.student_a, p.student_b))
+    pairs = sorted((p for s in report.stages for p in s.pairs), key=most_similar_first)
     similarity = [{"stage": p.stage, "student_a": shown(p.student_a, p.student_a),
                    "student_b": shown(p.student_b, p.student_b), "similarity": p.similarity} for p in pairs]
     paths = [folder / name for name in ("class_report.html", "mistakes.csv", "tests.csv", "similarity.csv")]

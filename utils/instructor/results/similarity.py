@@ -103,4 +103,9 @@ def compare(stage: str, codes: dict[str, str], stub: str, threshold: float = THR
         if overlap and similarity >= threshold:
             pairs.append(SimilarPair(stage, a, b, round(similarity, 4), int(overlap), codes[a], codes[b],
                                      _marked(codes[a], slices_a), _marked(codes[b], slices_b)))
-    return sorted(pairs, key=lambda p: (-p.similarity, -p.matched_tokens, p.student_a, p.student_b))
+    return sorted(pairs, key=most_similar_first)
+
+
+def most_similar_first(pair: SimilarPair) -> tuple:
+    """Sort key: the most similar pair first; among equally similar ones, the larger match first."""
+    return -pair.similarity, -pair.matched_tokens, pair.stage, pair.student_a, pair.student_b
