@@ -204,7 +204,7 @@ def test_the_student_bundle_holds_no_answer_key(tmp_path):
     parts = {part for name in names for part in name.split("/")}
     assert not parts & {"reference", "grading", "solutions", "instructor", "tests", "gradebook.db"}
     assert any(name.endswith("course/01_vanilla_gradients/01_vanilla_gradients.ipynb") for name in names)
-    assert any(name.endswith("utils/checks.py") for name in names)
+    assert any(name.endswith("utils/checks/__init__.py") for name in names)
     for name, text in texts.items():
         assert "BEGIN HIDDEN TESTS" not in text and "BEGIN SOLUTION" not in text, name
         assert not ANSWER_KEY_IMPORT.search(text), f"{name} imports the answer key"

@@ -177,8 +177,8 @@ def private_ipc_dir() -> str:
 #: What a kernel in the sandbox must manage before any notebook is graded: start Python, and import the course's
 #: student package from this course folder (exit 3 when it imports another folder's).
 _PROBE = ("import sys, utils.checks; from pathlib import Path\n"
-          "sys.exit(0 if Path(utils.checks.__file__).resolve().parent == Path(sys.argv[1]) else "
-          "(print(Path(utils.checks.__file__).resolve().parent, file=sys.stderr) or 3))")
+          "sys.exit(0 if Path(utils.checks.__file__).resolve().parents[1] == Path(sys.argv[1]) else "
+          "(print(Path(utils.checks.__file__).resolve().parents[1], file=sys.stderr) or 3))")
 
 
 def check_available() -> None:

