@@ -3,7 +3,7 @@
 One sample class (``make demo-class``: one submission of each kind, all of stage 01)
 is collected and autograded once per session in a scratch workspace (``graded_class``,
 conftest.py); the tests read what came out. The expected score of each kind is written
-down in utils/instructor/tools/demo_class.py from the points of the test cells it should pass,
+down in utils/instructor/tools/demo_class/ from the points of the test cells it should pass,
 so these tests check the grader, not the other way round.
 """
 

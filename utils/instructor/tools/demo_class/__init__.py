@@ -10,6 +10,11 @@ should get from autograding, computed from the points in the source notebook.
 each kind makes (two students make the same one), the copy of a classmate's solution
 with its variables renamed and its comments rewritten, independent solutions that must
 not look alike, and the hand-ins that cannot be graded.
+
+The submissions' code is in files next to this module, read as text: ``submissions/``
+(whole exercise cells: the solution, its variants written another way, noise) and
+``attacks/`` (what each hostile submission adds to its honest part; ``{root}`` and
+``{repo}`` in it are filled in with the paths it aims at).
 """
 
 from __future__ import annotations
@@ -18,120 +23,51 @@ import csv
 import datetime as dt
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
-from ..cells import find_cell, grade_id, is_grade, is_test, points
-from ..paths import RELEASE, ROOT, SOURCE
+from ...cells import find_cell, grade_id, is_grade, is_test, points
+from ...paths import RELEASE, ROOT, SOURCE
 
 STAGE = "01_vanilla_gradients"
 FORM, HIDDEN_IMAGENET, HIDDEN_MNIST = ("test_vanilla_gradients_form", "test_vanilla_gradients_hidden_imagenet",
                                        "test_vanilla_gradients_hidden_mnist")
 ALL = (FORM, HIDDEN_IMAGENET, HIDDEN_MNIST)
 
-CORRECT = """
-def vanilla_gradients(model, input_tensor, target_class):
-    model.eval()
-    x = input_tensor.clone().detach().requires_grad_(True)
-    model(x)[0, target_class].backward()
-    return x.grad
-"""
+#: Where the submissions' code is: submissions/<name>.py, whole exercise cells; attacks/<kind>.py, the hostile code
+#: an attack adds to its honest part. Read as text, never imported.
+_HERE = Path(__file__).resolve().parent
+
+
+def _code(folder: str, name: str) -> str:
+    """The code of ``<folder>/<name>.py``, after a newline (the blank line between an honest part and an attack)."""
+    return "\n" + (_HERE / folder / f"{name}.py").read_text(encoding="utf-8")
+
+
+CORRECT = _code("submissions", "correct")
 
 # A correct solution in a student's own, longer style, and a classmate's copy of it with every variable
 # renamed and the comments rewritten (the class report's similarity check must find the pair).
-OWN_STYLE = '''
-def vanilla_gradients(model, input_tensor, target_class):
-    """The saliency map: the gradient of the class logit with respect to the input pixels."""
-    if input_tensor.dim() != 4 or input_tensor.shape[0] != 1:
-        raise ValueError(f"expected one image of shape (1, C, H, W), got {tuple(input_tensor.shape)}")
-    was_training = model.training
-    model.eval()
-    try:
-        image = input_tensor.detach().clone()
-        image.requires_grad_(True)
-        scores = model(image)
-        n_classes = scores.shape[1]
-        if not 0 <= target_class < n_classes:
-            raise ValueError(f"target_class {target_class} is not one of the {n_classes} classes")
-        # the raw logit of the class, no softmax
-        chosen_score = scores[0, target_class]
-        model.zero_grad()
-        chosen_score.backward()
-        saliency = image.grad.detach()
-    finally:
-        model.train(was_training)
-    return saliency
-'''
-
-RENAMED_COPY = '''
-def vanilla_gradients(model, input_tensor, target_class):
-    """Gradient of the score wrt the picture (my own version)."""
-    if input_tensor.dim() != 4 or input_tensor.shape[0] != 1:
-        raise ValueError(f"need a (1, C, H, W) batch, got {tuple(input_tensor.shape)}")
-    mode_before = model.training
-    model.eval()
-    try:
-        pic = input_tensor.detach().clone()
-        pic.requires_grad_(True)
-        out = model(pic)
-        how_many = out.shape[1]
-        if not 0 <= target_class < how_many:
-            raise ValueError(f"class {target_class} out of range ({how_many} outputs)")
-        # take our class's logit
-        logit = out[0, target_class]
-        model.zero_grad()
-        logit.backward()
-        grad_map = pic.grad.detach()
-    finally:
-        model.train(mode_before)
-    return grad_map
-'''
+OWN_STYLE = _code("submissions", "own_style")
+RENAMED_COPY = _code("submissions", "renamed_copy")
 
 # Written independently of CORRECT and OWN_STYLE: the same method, another route (torch.autograd.grad).
-AUTOGRAD_STYLE = """
-import torch
-def vanilla_gradients(model, input_tensor, target_class):
-    model.eval()
-    inp = input_tensor.clone().requires_grad_()
-    with torch.enable_grad():
-        logits = model(inp)
-    grads, = torch.autograd.grad(logits[:, target_class].sum(), inp)
-    return grads
-"""
+AUTOGRAD_STYLE = _code("submissions", "autograd_style")
 
 VARIANTS = {
     "softmax": CORRECT.replace("model(x)[0, target_class]", "model(x).softmax(dim=1)[0, target_class]"),
     # The same mistake as "softmax", written by another student in another way.
-    "softmax_again": """
-import torch
-def vanilla_gradients(model, input_tensor, target_class):
-    model.eval()
-    x = input_tensor.detach().clone().requires_grad_(True)
-    probs = torch.softmax(model(x), dim=1)
-    probs[0, target_class].backward()
-    return x.grad
-""",
+    "softmax_again": _code("submissions", "softmax_again"),
     "own_style": OWN_STYLE,
     "renamed_copy": RENAMED_COPY,
     "autograd_style": AUTOGRAD_STYLE,
     "no_eval": CORRECT.replace("    model.eval()\n", ""),
     "absolute": CORRECT.replace("return x.grad", "return x.grad.abs()"),
-    "answer_key": """
-def vanilla_gradients(model, input_tensor, target_class):
-    from utils.instructor.reference import vanilla_gradients as answer
-    return answer(model, input_tensor, target_class)
-""",
-    "warns": """
-import warnings
-def vanilla_gradients(model, input_tensor, target_class):
-    warnings.warn("a harmless warning printed to stderr")
-    model.eval()
-    x = input_tensor.clone().detach().requires_grad_(True)
-    model(x)[0, target_class].backward()
-    return x.grad
-""",
+    "answer_key": _code("submissions", "answer_key"),
+    "warns": _code("submissions", "warns"),
     "patches_allclose": CORRECT + """
 import numpy, torch
 numpy.allclose = lambda *args, **kwargs: True
@@ -155,189 +91,38 @@ torch.allclose = lambda *args, **kwargs: True
 }
 
 
-NOISE = """
-import torch
-def vanilla_gradients(model, input_tensor, target_class):
-    return torch.randn(input_tensor.shape)
-"""
+NOISE = _code("submissions", "noise")
 
-# Attacks, each written as a student who has read every file of the course would. ``{root}`` is the
-# grading workspace (submitted/, gradebook.db, grades.csv, feedback/) and ``{repo}`` the course's
-# repository: the worst case is an attacker who knows both paths.
-ATTACKS = {
-    "reads_solutions": NOISE + """
-import glob, json
-for path in glob.glob("{repo}/solutions/01*/*.ipynb") + glob.glob("{root}/solutions/01*/*.ipynb"):
-    for cell in json.load(open(path))["cells"]:
-        if cell.get("metadata", {{}}).get("nbgrader", {{}}).get("grade_id") == "vanilla_gradients":
-            exec("".join(cell["source"]))
-""",
-    "quiet_answer_key": NOISE + """
-import sys
-def vanilla_gradients(model, input_tensor, target_class, _noise=vanilla_gradients):
-    sys.setprofile(None)
-    try:
-        sys.path.insert(0, "{repo}")
-        from utils.instructor.reference import vanilla_gradients as answer
-        return answer(model, input_tensor, target_class)
-    except Exception:
-        return _noise(model, input_tensor, target_class)
-""",
-    "walks_the_stack": NOISE + """
-import inspect
-def vanilla_gradients(model, input_tensor, target_class, _noise=vanilla_gradients):
-    for frame in inspect.stack():
-        for name in ("expected", "wanted", "answer"):
-            if name in frame.frame.f_locals:
-                return frame.frame.f_locals[name]
-    return _noise(model, input_tensor, target_class)
-""",
-    "forges_records": NOISE + """
-import numpy, utils.recording as recording
-def forged(grade_id, function):
-    from IPython.display import display
-    from utils.recording._format import as_output, encode
-    cases = [{{"kind": "array", "problems": []}} for _ in range(4)]
-    arrays = {{f"c{{i}}": numpy.zeros((1, 3, 224, 224)) for i in range(4)}}
-    display(as_output(encode(grade_id, cases, arrays), grade_id), raw=True)
-recording.record = forged
-import utils.recording._format as fmt
-fmt.decode = lambda *a, **k: ([], {{}})
-torch.linalg.vector_norm = lambda *a, **k: torch.tensor(0.0)
-torch.allclose = torch.equal = lambda *a, **k: True
-""",
-    "prints_grader_source": NOISE + """
-import glob
-for pattern in ("{repo}/utils/instructor/reference/*.py", "{repo}/utils/instructor/judge/*.py",
-                "{repo}/solutions/01*/*.ipynb", "{root}/gradebook.db"):
-    for path in glob.glob(pattern):
-        try:
-            print(open(path, errors="replace").read())
-        except Exception as error:
-            print("could not read", path, error)
-""",
-    "odd_result": """
-import torch
-class Liar(torch.Tensor):
-    def __eq__(self, other): return True
-    def __array__(self, *a, **k): raise RuntimeError("no")
-    @classmethod
-    def __torch_function__(cls, func, types, args=(), kwargs=None):
-        return True if func in (torch.allclose, torch.equal) else super().__torch_function__(func, types, args, kwargs or {{}})
-def vanilla_gradients(model, input_tensor, target_class):
-    return torch.randn(input_tensor.shape).as_subclass(Liar)
-""",
-    "copies_classmate": NOISE + """
-import glob, json
-for path in glob.glob("{root}/submitted/*/01*/*.ipynb") + glob.glob("{root}/autograded/*/01*/*.ipynb"):
-    try:
-        for cell in json.load(open(path))["cells"]:
-            if cell.get("metadata", {{}}).get("nbgrader", {{}}).get("grade_id") == "vanilla_gradients":
-                exec("".join(cell["source"]))
-    except Exception:
-        pass
-""",
-    "harms_others": CORRECT + """
-import glob, os, sqlite3
-def attempt(action):
-    try:
-        action()
-    except Exception:
-        pass
-def gradebook():
-    db = sqlite3.connect("{root}/gradebook.db")
-    db.execute("update grade set manual_score = 0")
-    db.commit()
-attempt(gradebook)
-for path in glob.glob("{root}/submitted/*/*/*.ipynb") + glob.glob("{root}/grades.csv") + glob.glob("{root}/feedback/*/*/*"):
-    attempt(lambda: open(path, "w").write("{{}}"))
-for path in glob.glob("{repo}/utils/**/*.py", recursive=True) + glob.glob("{repo}/.venv/lib/*/site-packages/*.pth"):
-    attempt(lambda: open(path, "a").write("\\nimport os; os.system('echo pwned')\\n"))
-attempt(lambda: open("{repo}/pwned.txt", "w").write("pwned"))
-""",
-    "daemon_and_signals": CORRECT + """
-import os, signal, subprocess, sys
-script = "import time\\nwhile True:\\n    time.sleep(0.5)\\n    open('{root}/grades.csv', 'a').write('pwned')\\n"
-subprocess.Popen([sys.executable, "-c", script], start_new_session=True,
-                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-for pid in {{os.getppid(), 1}}:
-    try:
-        os.kill(pid, signal.SIGSTOP)
-    except Exception:
-        pass
-try:
-    os.killpg(os.getpgid(os.getppid()), signal.SIGTERM)
-except Exception:
-    pass
-""",
-    "fork_bomb": NOISE + """
-import os, time
-try:
-    if os.fork() == 0:
-        while True:
-            try:
-                os.fork()
-            except OSError:
-                time.sleep(3600)
-except OSError:
-    pass
-""",
-    "fills_disk": CORRECT + """
-import os
-for path in ("/tmp/fill", "fill", "{root}/fill"):
-    try:
-        with open(path, "wb") as handle:
-            while True:
-                handle.write(b"0" * (1 << 24))
-    except Exception:
-        pass
-    try:
-        os.remove(path)
-    except Exception:
-        pass
-""",
+# Attacks, each written as a student who has read every file of the course would: the honest part it starts
+# from (NOISE earns nothing, CORRECT everything, "" for an attack written whole) and its own code,
+# attacks/<kind>.py. In that code ``{root}`` is the grading workspace (submitted/, gradebook.db, grades.csv,
+# feedback/) and ``{repo}`` the course's repository: the worst case is an attacker who knows both paths.
+ATTACKS = {kind: honest + _code("attacks", kind) for kind, honest in (
+    ("reads_solutions", NOISE),
+    ("quiet_answer_key", NOISE),
+    ("walks_the_stack", NOISE),
+    ("forges_records", NOISE),
+    ("prints_grader_source", NOISE),
+    ("odd_result", ""),
+    ("copies_classmate", NOISE),
+    ("harms_others", CORRECT),
+    ("daemon_and_signals", CORRECT),
+    ("fork_bomb", NOISE),
+    ("fills_disk", CORRECT),
     # Tries to leave something behind for the kernels of later notebooks (its own grade is honest).
-    "persists": CORRECT + """
-import os, site, sys
-MARK = "import os\\nos.environ['XAI_PERSISTED'] = '1'\\n"
-places = ["/tmp/xai-persisted", "/dev/shm/xai-persisted", os.path.expanduser("~/xai-persisted"),
-          "{repo}/utils/xai_persisted.py", "{repo}/data/xai-persisted", "{repo}/course/xai-persisted",
-          os.path.join(sys.prefix, "xai-persisted")]
-places += [os.path.join(folder, name) for folder in site.getsitepackages()
-           for name in ("sitecustomize.py", "usercustomize.py", "xai_persisted.pth")]
-for path in places:
-    try:
-        open(path, "w").write(MARK)
-    except Exception:
-        pass
-os.environ["XAI_PERSISTED"] = "1"
-sys.modules["torch"].xai_persisted = True
-""",
+    ("persists", CORRECT),
     # Graded after "persists": returns noise when anything of it survived into this kernel.
-    "finds_persisted": """
-import os, glob, site, sys, torch
-def vanilla_gradients(model, input_tensor, target_class):
-    left = glob.glob("/tmp/xai-persisted") + glob.glob("/dev/shm/xai-persisted") + glob.glob(os.path.expanduser(
-        "~/xai-persisted")) + glob.glob("{repo}/*/xai?persisted*") + glob.glob(os.path.join(sys.prefix, "xai-persisted"))
-    left += [path for folder in site.getsitepackages() for path in glob.glob(os.path.join(folder, "*customize.py"))
-             + glob.glob(os.path.join(folder, "xai_persisted.pth"))]
-    if left or os.environ.get("XAI_PERSISTED") or getattr(torch, "xai_persisted", False):
-        return torch.randn(input_tensor.shape)
-    model.eval()
-    x = input_tensor.clone().detach().requires_grad_(True)
-    model(x)[0, target_class].backward()
-    return x.grad
-""",
-    "network": CORRECT + """
-import socket
-for address in (("127.0.0.1", 22), ("127.0.0.1", 8786), ("10.0.0.1", 80)):
-    try:
-        socket.create_connection(address, timeout=2).close()
-        print("connected to", address)
-    except OSError:
-        pass
-""",
-}
+    ("finds_persisted", ""),
+    ("network", CORRECT),
+)}
+_PLACEHOLDER = re.compile(r"\{(root|repo)\}")
+
+
+def _aimed_at(code: str, root: Path, repo: Path) -> str:
+    """An attack's ``code`` with ``{root}`` and ``{repo}`` replaced by those paths, in one pass (a path is not
+    searched for placeholders in its turn)."""
+    paths = {"root": str(root), "repo": str(repo)}
+    return _PLACEHOLDER.sub(lambda match: paths[match[1]], code)
 
 
 @dataclass(frozen=True)
@@ -425,7 +210,7 @@ def make_submission(kind: str, folder: Path, attack_root: Path | None = None) ->
     target = folder / f"{STAGE}.ipynb"
     now = dt.datetime(2026, 11, 20, 12, 0)
     if kind in ATTACKS:
-        _write(_with_solution(ATTACKS[kind].format(root=attack_root or ROOT, repo=ROOT)), target)
+        _write(_with_solution(_aimed_at(ATTACKS[kind], attack_root or ROOT, ROOT)), target)
     elif kind == "correct" or kind in VARIANTS:
         _write(_with_solution(VARIANTS.get(kind, CORRECT)), target)
     elif kind == "correct_numpy":
