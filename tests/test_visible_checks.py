@@ -773,15 +773,17 @@ def test_every_mistake_a_hidden_test_lists_is_one_the_answer_key_computes():
 
 def test_every_mistake_a_rule_names_is_defined():
     """Rules name mistakes by id (``Failure(..., mistake="id")``, ``mistake("id").cause``); an id missing from
-    MISTAKES would only fail when a student first made that mistake, at grading. Read from the source, every path."""
+    MISTAKES would only fail when a student first made that mistake, at grading. Read from the source of every rule
+    module, every path."""
     import ast
-    import inspect
+    from pathlib import Path
 
     from utils.instructor.judge import rules
     from utils.instructor.judge.mistakes import MISTAKES
 
+    modules = sorted(Path(rules.__file__).parent.glob("*.py"))
     named = set()
-    for node in ast.walk(ast.parse(inspect.getsource(rules))):
+    for node in (node for path in modules for node in ast.walk(ast.parse(path.read_text()))):
         if isinstance(node, ast.keyword) and node.arg == "mistake":
             named |= {c.value for c in ast.walk(node.value) if isinstance(c, ast.Constant) and isinstance(c.value, str)}
         if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "mistake":

@@ -5,9 +5,14 @@ graded test cell. The same declaration serves both sides:
 
 * in the grading kernel, :func:`utils.recording.record` builds the cases, calls the
   student's function on each and writes what came back into a record;
-* in the instructor's process, the judge builds the same cases, calls the answer
-  key (``expected``, a function name in ``utils.instructor.reference``) on them,
-  and compares with the record by ``rule``.
+* in the instructor's process, the judge builds the same cases, computes what
+  the answer key (``expected``, a function name in ``utils.instructor.reference``)
+  returns on them, and compares with the record, both by ``rule``: a name, whose
+  ``Rule`` (``utils/instructor/judge/rules/``, which no kernel can import) holds
+  the expected values' recipe and the judgement side by side.
+
+Adding a hidden test: its test cell (``record("<grade id>", function)``) in the
+stage's solution notebook, and one ``HiddenTest`` with that grade id here.
 
 Cases are built from files the course ships, deterministically (fixed seeds), so
 both sides see the same inputs. They are not secret: knowing them does not help
@@ -24,6 +29,7 @@ from typing import Callable
 import torch
 from torch import nn
 
+#: The names a hidden test's ``rule`` may take: exactly the judge's table (``utils.instructor.judge.rules.RULES``).
 RULES = ("close", "exact", "dict", "raises", "gap", "smoothgrad", "noise", "blur", "number", "layers", "curve",
          "cascade")
 
@@ -57,6 +63,13 @@ class HiddenTest:
              smoothgrad  the mean of independent noisy explanations (the record holds explain's calls)
              noise       a seeded uniform baseline: same for the same seed, in range, uniform
              blur        a heavy blur of the input (``utils.properties.check_blur_baseline``)
+             number      one number within ``rtol`` (absolute) of the expected one
+             layers      which parameterised layers of a returned model differ (``summary`` gives the 0/1 vector)
+             curve       a deletion or insertion curve, each point within ``rtol`` (absolute)
+             cascade     the model randomisation test: which models explain was given, then the correlations
+
+    (each one ``Rule`` of ``utils/instructor/judge/rules/<rule>.py``, "dict" in ``dictionary.py``). Every rule but
+    raises, smoothgrad, noise and blur compares with the answer key: ``expected`` names its function.
 
     ``summary(case, value)``, when given, turns what the function returned into the
     numbers to compare (for answers that are not numbers, e.g. a model: which of its

