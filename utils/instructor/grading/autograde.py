@@ -5,7 +5,8 @@ The orchestrator never runs student code. The term's flow, one module each:
     preparation.py     the gradebook knows the stages; expected values computed; grader hashed
     grading_task.py    each notebook a task; a Dask worker grades it with nbgrader in its own process
                        (nbgrader_here.py), the kernel in the sandbox (sandbox.py, resilient_execute.py),
-                       the test cells decided by the judge (judge/)
+                       started while the previous notebook ran (warm_kernels.py), the test cells decided
+                       by the judge (judge/)
     record_graded.py   the one writer puts the graded notebooks in the gradebook and autograded/
 
 A notebook that takes longer than ``notebook_timeout`` starts no further cell and

@@ -59,6 +59,9 @@ class ResilientExecute(Execute):
       (``demo_cells.py``).
     * After ``notebook_timeout`` seconds no further cell is started: the notebook fails
       ("could not be graded"), and the run goes on with the next one.
+    * With ``warm_kernels`` (and the sandbox), each run takes a kernel started ahead, which
+      has already imported what the notebooks import (``warm_kernels.py``); it serves this
+      run only and is shut down after it.
 
     What happened is handed on as a :class:`~.grading_report.NotebookReport` in
     ``resources["grading_report"]`` (never as log text).
@@ -74,6 +77,8 @@ class ResilientExecute(Execute):
     max_output_bytes = Integer(32 << 20, help="Output kept per cell.").tag(config=True)
     notebook_timeout = Float(0.0, help="Seconds one notebook may take, all attempts included (0: no limit); "
                                        "past it no further cell is started.").tag(config=True)
+    warm_kernels = Bool(True, help="Start the next notebook's sandboxed kernel, and its imports, while this one "
+                                   "runs (see utils/instructor/grading/warm_kernels.py).").tag(config=True)
 
     _started = 0.0
 
@@ -109,6 +114,20 @@ class ResilientExecute(Execute):
     # own coroutines: bind them to the ones above, or the sandbox is never sealed and the kernel never probed.
     start_new_kernel = run_sync(async_start_new_kernel)
     start_new_kernel_client = run_sync(async_start_new_kernel_client)
+
+    def _warm_kernel(self, nb):
+        """A sandboxed kernel started ahead for this run (None where kernels are started cold)."""
+        if not (self.sandbox and self.warm_kernels):
+            return None
+        from .sandboxed_kernel import SandboxedKernelManager
+        from .warm_kernels import pool
+
+        name = self.kernel_name or nb.metadata.get("kernelspec", {}).get("name", "")
+        arguments = [*self.extra_arguments]
+        if self.ipython_hist_file and not any(a.startswith("--HistoryManager.hist_file") for a in arguments):
+            arguments.append(f"--HistoryManager.hist_file={self.ipython_hist_file}")  # as nbclient starts kernels
+        options = {"kernel_name": name} if name else {}
+        return pool().take(lambda: SandboxedKernelManager(config=self.config, **options), name, arguments)
 
     async def _check_course_importable(self) -> None:
         """Ask the fresh kernel, before any cell of the notebook, where it imports ``utils`` from."""
@@ -170,8 +189,9 @@ class ResilientExecute(Execute):
                     trial.cells[index].source = SKIPPED_SOURCE
                 self._running_cell, self._timeouts, self._cell_cpu_start, self._output_bytes = None, [], 0.0, 0
                 self._cell_starts, run_started = [], time.perf_counter()
+                warm = self._warm_kernel(nb) if km is None else None
                 try:
-                    trial, trial_resources = super().preprocess(trial, copy.deepcopy(resources), km)
+                    trial, trial_resources = super().preprocess(trial, copy.deepcopy(resources), warm or km)
                 except (GradingEnvironmentError, NotebookTimeout):
                     raise
                 except Exception as error:  # noqa: BLE001 (a dead or garbled kernel: the running cell is to blame)
@@ -184,6 +204,9 @@ class ResilientExecute(Execute):
                     fatal[self._running_cell] = KERNEL_DIED if isinstance(error, DeadKernelError) else KERNEL_BROKE
                     attempts["kernel_deaths"] += 1
                     continue
+                finally:
+                    if warm is not None:  # nbclient leaves a kernel it was given running
+                        self._cleanup_kernel()
                 starved = [t for t in self._timeouts if t["starved"]]
                 if starved and attempts["starved_retries"] < self.max_starved_retries:
                     attempts["starved_retries"] += 1

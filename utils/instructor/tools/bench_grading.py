@@ -4,7 +4,8 @@
 
 1. One student's eight notebooks (the solution notebooks handed in: every hidden test
    runs to the end), graded three ways in one run, side by side: ``make autograde``
-   (``autograde_all``, one local Dask worker), plain ``nbgrader autograde STAGE`` once
+   (``autograde_all``, one local Dask worker; and again with every kernel started cold,
+   for what the kernels started ahead save), plain ``nbgrader autograde STAGE`` once
    per stage with the course's configuration, and the same notebooks simply executed
    (``jupyter nbconvert --to notebook --execute``, no sandbox, no grading). Aims:
    ``make autograde`` at most 0.5x the plain execution and at most 60 s of worker time
@@ -48,16 +49,18 @@ def _hand_in_solutions(course: Course, student: str = "bench-student") -> None:
         shutil.copy(SOURCE / stage / f"{stage}.ipynb", target / f"{stage}.ipynb")
 
 
-def one_student(workdir: Path, jobs: int = 1, sandbox: bool = True, show: bool = False) -> dict:
+def one_student(workdir: Path, jobs: int = 1, sandbox: bool = True, show: bool = False, warm: bool = True) -> dict:
     """Seconds per graded notebook (and ``"total"``, ``"worker"``) to autograde the solution notebooks of one
-    student; with ``show``, each notebook's phases from its NotebookReport."""
-    course = Course.scratch(workdir / f"one_student_jobs{jobs}_{'sandbox' if sandbox else 'nosandbox'}")
+    student; with ``show``, each notebook's phases from its NotebookReport; ``warm=False``: every kernel started
+    cold (no kernel started ahead, see grading/warm_kernels.py)."""
+    course = Course.scratch(workdir / f"one_student_jobs{jobs}_{'sandbox' if sandbox else 'nosandbox'}_{warm}")
     _hand_in_solutions(course)
     autograde_all(course, only_student="nobody", log=lambda *_: None)  # gradebook and expected values first
     started = time.perf_counter()
-    results = autograde_all(course, jobs=jobs, sandbox=sandbox, log=lambda *_: None)
+    results = autograde_all(course, jobs=jobs, sandbox=sandbox, log=lambda *_: None,
+                            extra_args=() if warm else ("--ResilientExecute.warm_kernels=False",))
     seconds = time.perf_counter() - started
-    label = "in the sandbox" if sandbox else "WITHOUT sandbox"
+    label = ("in the sandbox" if sandbox else "WITHOUT sandbox") + ("" if warm or not sandbox else ", cold kernels")
     if show:
         print(f"  {'stage':<26} {'worker':>7} {'of which: nbgrader+judge':>25}  kernel run by phase")
         for result in results:
@@ -106,16 +109,20 @@ def plain_execution(workdir: Path) -> dict:
 
 
 def three_ways(workdir: Path) -> dict:
-    """One student's notebooks graded by make autograde, by plain nbgrader, and simply executed: side by side."""
+    """One student's notebooks graded by make autograde, by plain nbgrader, and simply executed: side by side
+    (and make autograde with every kernel started cold, for what the warm kernels save)."""
     print("one student's solution notebooks, three ways in one run (seconds):")
     ours = one_student(workdir, 1, sandbox=True, show=True)
+    cold = one_student(workdir, 1, sandbox=True, warm=False)
     nbgrader = plain_nbgrader(workdir)
     plain = plain_execution(workdir)
-    print(f"  {'stage':<26} {'make autograde':>15} {'nbgrader autograde':>19} {'plain execution':>16}")
+    print(f"  {'stage':<26} {'make autograde':>15} {'(cold kernels)':>15} {'nbgrader autograde':>19} "
+          f"{'plain execution':>16}")
     for stage in stages():
-        print(f"  {stage:<26} {ours.get(stage, float('nan')):15.1f} {nbgrader[stage]:19.1f} {plain[stage]:16.1f}")
-    total = {"make autograde (worker time)": ours["worker"], "nbgrader autograde": sum(nbgrader.values()),
-             "plain execution": sum(plain.values())}
+        print(f"  {stage:<26} {ours.get(stage, float('nan')):15.1f} {cold.get(stage, float('nan')):15.1f} "
+              f"{nbgrader[stage]:19.1f} {plain[stage]:16.1f}")
+    total = {"make autograde (worker time)": ours["worker"], "  the same, kernels started cold": cold["worker"],
+             "nbgrader autograde": sum(nbgrader.values()), "plain execution": sum(plain.values())}
     for name, seconds in total.items():
         print(f"  {name:<30} {seconds:6.0f} s   {seconds / total['plain execution']:.2f}x the plain execution")
     aim = GOAL_PLAIN_RATIO * total["plain execution"]

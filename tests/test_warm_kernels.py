@@ -1,0 +1,127 @@
+"""Kernels started ahead (warm_kernels.py): the notebook cannot tell them from a cold kernel, except that the
+imports are done; each is as isolated as any grading kernel and gone after its notebook.
+
+The persistence attack across notebooks is in the hostile class (``persists`` then ``finds_persisted``,
+graded one after the other by the same worker, so the second runs in the kernel that warmed up while the first
+was graded): tests/test_autograding_robustness.py.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+
+import nbformat
+import psutil
+from jupyter_client import BlockingKernelClient
+
+from utils.instructor.grading import warm_kernels
+from utils.instructor.grading.resilient_execute import ResilientExecute
+from utils.instructor.grading.sandboxed_kernel import SandboxedKernelManager
+
+#: What a kernel looks like to the notebook, from its first cell (before the notebook imports anything itself).
+PROBE = """
+import sys, json
+_warm = sorted(m for m in ("torch", "timm", "captum", "utils.checks", "utils.recording") if m in sys.modules)
+import numpy, torch
+print(json.dumps({
+    "user_names": sorted(n for n in globals() if not n.startswith("_") and n not in ("In", "Out", "exit", "quit",
+                                                                                       "get_ipython")),
+    "in_history": len(In),
+    "grad_enabled": torch.is_grad_enabled(),
+    "default_dtype": str(torch.get_default_dtype()),
+    "threads": torch.get_num_threads(),
+    "cwd": __import__("os").getcwd(),
+    # torchinductor_*: a cache folder torch makes when some of its modules are imported (by the notebook, too)
+    "tmp": sorted(n for n in __import__("os").listdir("/tmp") if not n.startswith(("xai-grading-", "torchinductor"))),
+    "connection_folders": len([n for n in __import__("os").listdir("/tmp") if n.startswith("xai-grading-")]),
+}))
+print("WARM", json.dumps(_warm))
+"""
+
+
+def run(warm: bool, tmp_path: Path):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(PROBE)],
+                                  metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}})
+    executor = ResilientExecute(sandbox=True, warm_kernels=warm, timeout=300,
+                                log=logging.getLogger("test-warm-kernels"))
+    nb, resources = executor.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    lines = "".join(o.get("text", "") for o in nb.cells[0].outputs if o.output_type == "stream").splitlines()
+    state = json.loads(lines[0])
+    return state, json.loads(lines[1].removeprefix("WARM ")), nb.cells[0].execution_count
+
+
+def test_a_warm_kernel_differs_from_a_cold_one_only_in_what_it_has_imported(tmp_path):
+    cold, cold_imported, cold_count = run(False, tmp_path)
+    warm, warm_imported, warm_count = run(True, tmp_path)
+    assert cold_imported == [], "a cold kernel should start without torch"
+    assert warm_imported == ["captum", "timm", "torch", "utils.checks", "utils.recording"]
+    assert warm == cold, "the warm-up left something the notebook can see"
+    assert warm_count == cold_count == 1
+    assert warm["user_names"] == ["json", "numpy", "open", "sys", "torch", "utils"]  # utils: the import probe
+    assert warm["tmp"] == [".ipython", "matplotlib"] and warm["connection_folders"] == 1 and warm["cwd"] == "/tmp"
+    warm_kernels.pool().close()
+
+
+def test_the_warm_imports_are_what_the_notebooks_import():
+    imports = warm_kernels.warm_imports()
+    # stage 01's setup cell, stage 04's captum import, stage 07's FlopCounterMode, stage 08's scipy
+    for module in ("torch", "matplotlib.pyplot", "utils.checks", "utils.models", "utils.data", "captum.attr",
+                   "torch.utils.flop_counter", "scipy.stats", "utils.recording", "timm"):
+        assert module in imports
+    assert not any(name.startswith("utils.instructor") for name in imports)
+
+
+def ask(manager, code: str) -> dict:
+    """Run ``code`` in the kernel of ``manager`` (sealed as the grader seals it); what it printed, as JSON."""
+    client = BlockingKernelClient()
+    client.load_connection_info(manager.get_connection_info())
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=120)
+        manager.seal()
+        seen = []
+        reply = client.execute_interactive(code, timeout=120, output_hook=seen.append)
+        assert reply["content"]["status"] == "ok", reply["content"]
+        return json.loads("".join(m["content"].get("text", "") for m in seen if m["msg_type"] == "stream"))
+    finally:
+        client.stop_channels()
+
+
+def shut_down(manager) -> None:
+    from jupyter_core.utils import run_sync
+
+    run_sync(manager.shutdown_kernel)(now=True)
+
+
+def test_a_warm_kernel_cannot_see_or_signal_the_next_one_and_is_gone_after_its_notebook():
+    pool = warm_kernels.WarmKernels()
+    try:
+        first = pool.take(SandboxedKernelManager, "python3", [])
+        warming = pool._warming[1]
+        other_pid = warming.provisioner.process.pid
+        printed = ask(first, "import os, json, signal\n"
+                             "pids = sorted(int(p) for p in os.listdir('/proc') if p.isdigit())\n"
+                             f"try:\n    os.kill({other_pid}, signal.SIGKILL); killed = True\n"
+                             "except OSError:\n    killed = False\n"
+                             "open('/tmp/left-behind', 'w').write('x')\n"
+                             "print(json.dumps({'pids': pids, 'killed': killed, 'uid': os.getuid()}))")
+        assert printed["killed"] is False, "a kernel could signal the kernel warming up beside it"
+        assert len(printed["pids"]) <= 3 and other_pid not in printed["pids"], \
+            f"a kernel sees processes outside its sandbox: {printed['pids']}"
+        assert warming.provisioner.process.poll() is None, "the kernel warming up was stopped"
+        ipc_dir = first.ipc_dir
+        shut_down(first)
+        assert not Path(ipc_dir).exists()
+        if os.geteuid() == 0:
+            assert printed["uid"] == first.uid != warming.uid
+            assert not [p for p in psutil.process_iter(["uids"]) if p.info["uids"].real == first.uid]
+
+        second = pool.take(SandboxedKernelManager, "python3", [])
+        assert second is warming
+        assert ask(second, "import os, json; print(json.dumps(os.path.exists('/tmp/left-behind')))") is False
+        shut_down(second)
+    finally:
+        pool.close()
