@@ -14,7 +14,7 @@ from torch import nn
 
 from utils.instructor import reference
 from utils.instructor.judge import expected as expected_values
-from utils.instructor.judge import judge_payload
+from utils.instructor.judge import decide, judge_payload
 from utils.instructor.judge.rules import RULES, CaseToCompute, Rule, rule_of
 from utils.recording import Case, HiddenTest, make_record
 from utils.recording import _cases
@@ -297,3 +297,25 @@ def test_a_missing_answer_key_function_says_how_to_name_one():
     misspelt = HiddenTest("test_unit_misspelt", "area_under_curve", lambda: [], rule="number", expected="area_under")
     with pytest.raises(ValueError, match="'area_under' is no function of utils.instructor.reference"):
         CaseToCompute(misspelt, Case("for nothing", ())).answer_key()
+
+
+# --- records the recorder never writes ------------------------------------------------------------------------------
+
+FORGED = {  # a rule's example -> one case's record as nobody's recorder writes it, with its arrays
+    "exact": ({"kind": "integer"}, {"c0": torch.zeros(3).numpy()}),         # an "integer" that is an array
+    "dict": ({"kind": "dict"}, {"c0": torch.tensor(1.0).numpy()}),          # a "dict" that is one number
+    "raises": ({"kind": "stub"}, {}),                                        # a stub without its message
+}
+
+
+@pytest.mark.parametrize("rule", FORGED)
+def test_a_record_made_by_hand_scores_zero_instead_of_stopping_the_judge(rule, monkeypatch):
+    load_all_stages()
+    test, _, _ = EXAMPLES[rule]()
+    monkeypatch.setitem(REGISTRY, test.grade_id, test)
+    monkeypatch.setitem(STAGE_OF_TEST, test.grade_id, STAGE)
+    facts, expected = expected_values.compute(STAGE)
+    record, arrays = FORGED[rule]
+    result = decide(test.grade_id, [record], arrays, facts, expected)
+    assert (result.outcome, result.passed) == ("missing_record", False)
+    assert "the record is malformed" in result.message

@@ -64,6 +64,11 @@ def decide(grade_id: str, cases: list[dict], arrays: dict, facts: dict, expected
         return Verdict(grade_id, failure.outcome, failure.mistake, str(failure))
     except AssertionError as failure:
         return Verdict(grade_id, "wrong", None, str(failure))
+    except (TypeError, KeyError, ValueError, IndexError, AttributeError) as error:
+        # Fields the recorder always writes are missing or of another type: a record made by hand, not by the
+        # recorder. It scores 0 like a missing one (never a crash that leaves the notebook ungraded).
+        return Verdict(grade_id, "missing_record", None,
+                       f"{test.function}: the record is malformed ({type(error).__name__}).")
     return Verdict(grade_id, "passed")
 
 
