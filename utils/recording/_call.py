@@ -16,9 +16,9 @@ import torch
 from torch import nn
 
 from utils.calling import attempt
+from utils.package_split import INSTRUCTOR_PACKAGE
 from utils.properties import hook_count
 
-_UTILS = Path(__file__).resolve().parent.parent
 CAPTUM = "Captum"
 
 
@@ -36,7 +36,7 @@ def watched_sources() -> dict[str, str]:
     The answer key and the judge are not even visible in a sandboxed grading
     kernel; they are watched for the runs without a sandbox (tests, ``--no-sandbox``).
     """
-    sources = {"the answer key and grader (utils.instructor)": str(_UTILS / "instructor"),
+    sources = {"the answer key and grader (utils.instructor)": str(INSTRUCTOR_PACKAGE),
                "pytorch-grad-cam": _package_dir("pytorch_grad_cam"), CAPTUM: _package_dir("captum")}
     return {label: path for label, path in sources.items() if path}
 

@@ -3,8 +3,9 @@
 Inside, a kernel sees:
 
 * read-only: the system's /usr and /etc, the Python installation and the course's
-  environment, and exactly what a student has: ``utils`` without ``utils/instructor``
-  (the answer key, the judge, the instructor's tools), ``data/`` and ``course/``;
+  environment, and exactly what a student has: the student's package (``utils`` without
+  ``utils/instructor``: the answer key, the judge, the instructor's tools; see
+  ``utils/package_split.py``), ``data/`` and ``course/``;
 * writable: a private /tmp (a size-limited tmpfs, its working directory) and, until
   the kernel is up, the folder of its connection file and IPC sockets;
 * nothing else: not ``solutions/``, other students' files, the gradebook, grades,
@@ -29,7 +30,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-UTILS = Path(__file__).resolve().parents[2]
+from utils.package_split import INSTRUCTOR_PACKAGE, STUDENT_PACKAGE
+
+UTILS = STUDENT_PACKAGE
 ROOT = UTILS.parent
 #: As root each sandbox runs as its own uid from this range (no account needed), so the process limit,
 #: which Linux counts per uid, is each sandbox's own: a fork bomb in one cannot starve another.
@@ -143,8 +146,8 @@ def bwrap_command(command: list[str], ipc_dir: str, limits: Limits = Limits(), u
             args += ["--perms", "0755", "--dir", parent]
     for source, dest in view:
         args += ["--ro-bind", source, dest]
-    if (UTILS / "instructor").exists():
-        args += ["--tmpfs", str(UTILS / "instructor")]  # the answer key, the judge, the instructor's tools
+    if INSTRUCTOR_PACKAGE.exists():
+        args += ["--tmpfs", str(INSTRUCTOR_PACKAGE)]  # the answer key, the judge, the instructor's tools
     for source, dest in _matplotlib_cache():
         args += ["--ro-bind", source, dest]
     args += ["--bind", ipc_dir, ipc_dir, "--chdir", "/tmp", "--clearenv"]

@@ -5,24 +5,24 @@ from __future__ import annotations
 import tarfile
 from pathlib import Path
 
+from utils.package_split import LITTER, student_files
+
 from ..paths import ROOT
 
-#: What goes in, relative to the repository root (directories recursively): ``utils`` is everything a
-#: student or a grading kernel imports, all of it but ``utils/instructor`` (the sandbox shows the same).
-INCLUDED = ["course", "data", "utils", "pyproject.toml", "environment.yml"]
-#: Never shipped: the answer key, the judge and the instructor's tools live under utils/instructor.
-EXCLUDED_PARTS = {"instructor", "solutions", "tests", "__pycache__", ".ipynb_checkpoints"}
+#: What goes in besides the student's package (``utils.package_split.student_files``: ``utils`` without
+#: ``utils/instructor``, the answer key, the judge and the instructor's tools), relative to the repository root.
+INCLUDED = ["course", "data", "pyproject.toml", "environment.yml"]
 
 #: Put at the bundle's root in place of the repository's own README and Makefile.
 STUDENT_FILES = {"README.md": ROOT / "student" / "README.md", "Makefile": ROOT / "student" / "Makefile"}
 
 
 def _shippable(path: Path) -> bool:
-    return not (set(path.relative_to(ROOT).parts) & EXCLUDED_PARTS) and path.suffix not in (".pyc", ".db")
+    return not (set(path.relative_to(ROOT).parts) & set(LITTER)) and path.suffix not in (".pyc", ".db")
 
 
 def bundle_files() -> list[Path]:
-    files = []
+    files = list(student_files())
     for name in INCLUDED:
         path = ROOT / name
         if path.is_dir():
