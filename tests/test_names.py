@@ -8,7 +8,11 @@ from utils.names import COSTED_METHODS, METHODS, STAGE_FUNCTIONS, STAGES, per_co
 
 
 def test_the_stages_are_the_course_folders_in_order():
-    assert list(STAGES) == stages()
+    """One stage list (utils.names.STAGES, which the instructor's tools read as ``paths.stages()``), and it is
+    exactly the nbgrader source's assignments, in the order of their numbers."""
+    folders = sorted(p.parent.name for p in SOURCE.glob("*/*.ipynb") if p.stem == p.parent.name)
+    assert list(STAGES) == folders
+    assert stages() == list(STAGES)
 
 
 def test_each_function_is_an_exercise_of_its_stage():

@@ -2,6 +2,11 @@
 the explorers take, the baselines, and the methods the explorers show and stage 07 costs.
 
 The explorers (``utils.explorer``), the answer key and the tests read them from here.
+
+The class a map explains is ``target`` in the course's own code (the answer key, the recorder, the judge, the
+checks), as in Captum's ``attribute(target=...)``; the graded signatures keep the names released notebooks use
+(``target_class`` in stages 01-03 and 05; ``class_idx`` in stage 06, and in the ``explain(model, x, class_idx)`` its
+smoothgrad is handed), since renaming them would break those notebooks.
 """
 
 from __future__ import annotations

@@ -27,12 +27,12 @@ class SmoothGrad(Rule):
 
     def expected(self, asked: CaseToCompute) -> tuple[dict, dict]:
         case = asked.case
-        explain, _model, x, class_idx = case.args
+        explain, _model, x, target = case.args
         facts = dict(n_samples=case.kwargs.get("n_samples", 25), noise_std=case.kwargs.get("noise_std", 0.1),
-                     class_idx=int(class_idx), shape=list(x.shape), scale=getattr(explain, "scale", None))
+                     target=int(target), shape=list(x.shape), scale=getattr(explain, "scale", None))
         arrays = {"x": float64_array(x).reshape(-1)}
         if facts["scale"] is None:
-            arrays["value"] = float64_array(explain(case.model, x, class_idx))
+            arrays["value"] = float64_array(explain(case.model, x, target))
         return facts, arrays
 
     def judge(self, case: CaseToJudge):
@@ -49,7 +49,8 @@ class SmoothGrad(Rule):
         n, std = facts["n_samples"], facts["noise_std"]
         if calls.get("count") != n:
             raise AssertionError(f"{case.about}: explain was called {calls.get('count')} times instead of n_samples.")
-        if not calls.get("model_passed_on") or any(c != facts["class_idx"] for c in calls.get("classes", [])):
+        if not calls.get("model_passed_on") or any(c != facts["target"] for c in calls.get("classes", [])):
+            # class_idx: the parameter's name in the notebook's graded signature
             raise AssertionError(f"{case.about}: pass the model and class_idx on to explain unchanged.")
         noisy = torch.from_numpy(np.array(case.arrays[f"{case.key}_noisy"], dtype=np.float64))
         if tuple(noisy.shape) != (n, int(np.prod(shape))):
