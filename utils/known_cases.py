@@ -9,10 +9,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-
-def untouched_random_state():
-    """Build modules without touching the notebook's random state (module constructors draw from it)."""
-    return torch.random.fork_rng(devices=[])
+from utils.device import own_random_state
 
 
 def linear_case():
@@ -22,7 +19,7 @@ def linear_case():
     for x, so explaining the predicted class instead shows.
     """
     generator = torch.Generator().manual_seed(20)
-    with untouched_random_state():
+    with own_random_state():
         model = nn.Sequential(nn.Flatten(), nn.Linear(12, 4)).double().eval()
     with torch.no_grad():
         model[1].weight.copy_(torch.randn(4, 12, generator=generator, dtype=torch.float64))
@@ -72,7 +69,7 @@ class TwoSquaresNet(nn.Module):
 
     def __init__(self):
         super().__init__()
-        with untouched_random_state():
+        with own_random_state():
             self.act = nn.ReLU()
             self.gap = nn.AdaptiveAvgPool2d(1)
             self.fc = nn.Linear(2, 2, bias=False)
@@ -123,7 +120,7 @@ def equivalent_model(model, factor: float = 1000.0, layer: str = "conv3", head: 
 
 def mac_cases() -> list:
     """(what, model, (in_ch, H, W), formula, MACs, {wrong count: likely cause}) for four one-layer networks."""
-    with untouched_random_state():
+    with own_random_state():
         shared = nn.Conv2d(4, 4, 1)
         return [
             ("a single Linear layer, 192 -> 10, on a (3, 8, 8) input", nn.Sequential(nn.Flatten(), nn.Linear(192, 10)),

@@ -34,7 +34,7 @@ from .result_form import check_attribution, check_heatmap, check_scalar, shaped_
 
 # The cases and properties below are shared with the hidden tests and the judge; the notebooks call them as checks.X.
 from utils.known_cases import (CubicModel, TwoSquaresNet, cubic_case, equivalent_model,  # noqa: F401
-                               linear_case, mac_cases, two_squares_case, two_squares_regions, untouched_random_state)
+                               linear_case, mac_cases, two_squares_case, two_squares_regions)
 from utils.properties import (BLUR_MAX_DETAIL, BLUR_MAX_MEAN_SHIFT, BLUR_MIN_LAYOUT,  # noqa: F401
                               SAME_NOISE_CORRELATION, as_float_tensor, check_blur_baseline, describe_shape,
                               hook_count, largest_noise_correlation, layout_correlation, relative_l2,

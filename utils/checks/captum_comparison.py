@@ -11,7 +11,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from utils.known_cases import CubicModel, cubic_case, untouched_random_state
+from utils.device import own_random_state
+from utils.known_cases import CubicModel, cubic_case
 from utils.properties import as_float_tensor, relative_l2
 
 from .integrated_gradients import trapezoid_on_cubic_model
@@ -71,7 +72,7 @@ def check_captum_integrated_gradients(function, name: str = "captum_integrated_g
         raise AssertionError(f"{name}(model, x, target) with the default arguments differs from the trapezoid IG over "
                              f"51 points from a zero baseline by {relative_l2(got, expected):.1%}: the defaults are "
                              "baseline=None (zeros shaped like the input) and steps=50.")
-    with untouched_random_state():
+    with own_random_state():
         norm = nn.BatchNorm2d(1).double()
     with torch.no_grad():
         norm.running_mean.fill_(0.4)

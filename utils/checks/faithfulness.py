@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from utils.known_cases import untouched_random_state
+from utils.device import own_random_state
 from utils.properties import as_float_tensor, relative_l2
 
 from .likely_mistake import _likely_mistake
@@ -28,7 +28,7 @@ class _FaithfulnessNet(nn.Module):
 
     def __init__(self):
         super().__init__()
-        with untouched_random_state():
+        with own_random_state():
             self.bn, self.fc = nn.BatchNorm2d(2), nn.Linear(8, 3)
         generator = torch.Generator().manual_seed(44)
         with torch.no_grad():

@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from utils.known_cases import untouched_random_state
+from utils.device import own_random_state
 from utils.properties import as_float_tensor, relative_l2
 
 from .running import run_exercise
@@ -31,7 +31,7 @@ class SmallBatchNormNet(nn.Module):
 
     def __init__(self, seed: int = 40):
         super().__init__()
-        with untouched_random_state():
+        with own_random_state():
             self.features = nn.Sequential(nn.Conv2d(1, 3, 3, padding=1), nn.BatchNorm2d(3))
             self.act = nn.ReLU()
             self.conv2 = nn.Conv2d(3, 4, 3, padding=1)
@@ -60,7 +60,7 @@ def _fresh_layer(layer: nn.Module, seed: int) -> dict:
     import copy
 
     fresh = copy.deepcopy(layer)
-    with untouched_random_state():
+    with own_random_state():
         torch.manual_seed(seed)
         fresh.reset_parameters()
     return _layer_state(fresh)
@@ -76,7 +76,7 @@ def check_randomize_layers(function, name: str = "randomize_layers") -> None:
     is changed, the model itself is returned, the batch norm is skipped, a container is counted, the
     seed is set once for all layers (or not at all), or the random state leaks.
     """
-    with untouched_random_state():  # the check sets and reads the random state; the notebook's own is given back afterwards
+    with own_random_state():  # the check sets and reads the random state; the notebook's own is given back afterwards
         _check_randomize_layers(function, name)
 
 
@@ -165,7 +165,7 @@ class _CascadeNet(nn.Module):
 
     def __init__(self):
         super().__init__()
-        with untouched_random_state():
+        with own_random_state():
             self.conv1, self.conv2, self.fc = nn.Conv2d(1, 2, 1), nn.Conv2d(2, 2, 1), nn.Linear(12, 3)
         generator = torch.Generator().manual_seed(42)
         with torch.no_grad():
