@@ -25,11 +25,19 @@ class SchedulerUnreachable(RuntimeError):
 
 
 @contextlib.contextmanager
-def grading_client(jobs: int = 1, scheduler: str | None = None, connect_timeout: float = 30):
-    """A ``distributed.Client`` on the chosen cluster, closed (with a local cluster's workers) on exit."""
+def grading_client(jobs: int = 1, scheduler: str | None = None, connect_timeout: float | None = None):
+    """A ``distributed.Client`` on the chosen cluster, closed (with a local cluster's workers) on exit.
+
+    ``connect_timeout``: seconds to wait for ``scheduler``; by default Dask's own setting
+    ``distributed.comm.timeouts.connect`` (30 s unless configured, e.g. ``DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT=10s``).
+    """
+    import dask
+    from dask.utils import parse_timedelta
     from distributed import Client, LocalCluster
 
     if scheduler:
+        if connect_timeout is None:
+            connect_timeout = parse_timedelta(dask.config.get("distributed.comm.timeouts.connect"), default="seconds")
         try:
             client = Client(scheduler, timeout=connect_timeout)
         except OSError as error:
