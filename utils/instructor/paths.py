@@ -44,6 +44,11 @@ def stages() -> list[str]:
     return list(STAGES)
 
 
+def source_notebook(stage: str) -> Path:
+    """The nbgrader source of ``stage``: ``solutions/<stage>/<stage>.ipynb``."""
+    return SOURCE / stage / f"{stage}.ipynb"
+
+
 def configured_db_url() -> str:
     """``c.CourseDirectory.db_url`` as nbgrader_config.py sets it (where an instructor points the course at a
     shared database)."""

@@ -15,11 +15,11 @@ import tempfile
 from pathlib import Path
 
 from .nbgrader_here import generate_assignment_here
-from ..paths import ROOT, SOURCE, Course, stages
+from ..paths import ROOT, Course, source_notebook, stages
 
 
 def _source_hash(stage: str) -> str:
-    return hashlib.sha256((SOURCE / stage / f"{stage}.ipynb").read_bytes()).hexdigest()
+    return hashlib.sha256(source_notebook(stage).read_bytes()).hexdigest()
 
 
 def _files_hash(paths) -> str:
@@ -36,7 +36,7 @@ def grader_version(stage: str) -> str:
 
     here = Path(__file__).resolve().parent
     code = [*here.parent.joinpath("judge").glob("*.py"), here / "resilient_execute.py", here / "sandbox.py",
-            here / "nbgrader_here.py", ROOT / "nbgrader_config.py", SOURCE / stage / f"{stage}.ipynb"]
+            here / "nbgrader_here.py", ROOT / "nbgrader_config.py", source_notebook(stage)]
     return f"{cache_key()}-{_files_hash(code)}"
 
 

@@ -51,7 +51,7 @@ def warm_imports() -> tuple[str, ...]:
     read from the source notebooks' code cells, plus :data:`ALWAYS_WARM`. Relative imports are left out."""
     names = set(ALWAYS_WARM)
     for stage in paths.stages():
-        notebook = json.loads((paths.SOURCE / stage / f"{stage}.ipynb").read_text())
+        notebook = json.loads(paths.source_notebook(stage).read_text())
         for cell in notebook["cells"]:
             if cell["cell_type"] != "code":
                 continue

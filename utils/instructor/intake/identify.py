@@ -7,14 +7,14 @@ import functools
 import nbformat
 
 from ..cells import grade_id, is_locked
-from ..paths import SOURCE, stages
+from ..paths import source_notebook, stages
 
 
 @functools.lru_cache(maxsize=1)
 def grade_ids_by_stage() -> dict[str, frozenset]:
     ids = {}
     for stage in stages():
-        nb = nbformat.read(SOURCE / stage / f"{stage}.ipynb", 4)
+        nb = nbformat.read(source_notebook(stage), 4)
         ids[stage] = frozenset(filter(None, map(grade_id, nb.cells)))
     return ids
 

@@ -190,11 +190,11 @@ def needs_full_run(nb) -> bool:
 def main(argv=None) -> int:
     import nbformat
 
-    from ..paths import SOURCE, stages
+    from ..paths import source_notebook, stages
 
     bad = 0
     for stage in stages():
-        nb = nbformat.read(SOURCE / stage / f"{stage}.ipynb", 4)
+        nb = nbformat.read(source_notebook(stage), 4)
         tagged = [i for i, c in enumerate(nb.cells) if is_tagged(c)]
         print(f"{stage}: tagged {tagged}; could be tagged together: {largest_skippable(nb)}")
         for problem in problems(nb):

@@ -23,7 +23,7 @@ from ..cells import grade_id as cell_grade_id
 from .grades import COULD_NOT, NOT_AUTOGRADED, NOT_SUBMITTED, TIMED_OUT, UNREADABLE, ClassGrades, class_grades
 from ..grading.grading_report import OUTCOMES, Verdict, verdicts_from_status
 from ..judge.mistakes import mistake as find_mistake
-from ..paths import RELEASE, SOURCE, Course
+from ..paths import RELEASE, Course, source_notebook
 from .similarity import THRESHOLD, SimilarPair, compare, exercise_code, exercise_ids
 
 #: A test is listed as "left as a stub by many" when at least this share of the students judged on it did.
@@ -208,7 +208,7 @@ def build_class_report(course: Course = Course(), names: bool = False, threshold
                 verdicts[student.id] = kept
             else:
                 part.without_verdicts.append(student.id)
-        source = nbformat.read(SOURCE / stage / f"{stage}.ipynb", 4)
+        source = nbformat.read(source_notebook(stage), 4)
         part.tests, part.mistakes = _summaries(stage, _test_ids(source), verdicts)
         handed_in = sorted({*part.scores, *(u.student for u in part.ungraded)})
         part.pairs, part.compared = _similar(course, stage, source, handed_in, threshold)

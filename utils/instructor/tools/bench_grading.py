@@ -34,7 +34,7 @@ from ..grading.autograde import autograde_all
 from ..intake.collect import collect
 from .demo_class import make_demo_class
 from ..nbgrader_cli import run_nbgrader
-from ..paths import ROOT, SOURCE, Course, stages
+from ..paths import ROOT, Course, source_notebook, stages
 
 GOAL_WORKER_SECONDS_PER_STUDENT = 60
 GOAL_PLAIN_RATIO = 0.5
@@ -46,7 +46,7 @@ def _hand_in_solutions(course: Course, student: str = "bench-student") -> None:
     for stage in stages():
         target = course.submitted / student / stage
         target.mkdir(parents=True, exist_ok=True)
-        shutil.copy(SOURCE / stage / f"{stage}.ipynb", target / f"{stage}.ipynb")
+        shutil.copy(source_notebook(stage), target / f"{stage}.ipynb")
 
 
 def one_student(workdir: Path, jobs: int = 1, sandbox: bool = True, show: bool = False, warm: bool = True) -> dict:
@@ -99,7 +99,7 @@ def plain_execution(workdir: Path) -> dict:
     for stage in stages():
         (folder / stage).mkdir(parents=True, exist_ok=True)
         notebook = folder / stage / f"{stage}.ipynb"
-        shutil.copy(SOURCE / stage / f"{stage}.ipynb", notebook)
+        shutil.copy(source_notebook(stage), notebook)
         started = time.perf_counter()
         subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--inplace",
                         "--ExecutePreprocessor.timeout=1200", str(notebook)], cwd=ROOT, check=True,
