@@ -20,6 +20,7 @@ from jupyter_client import BlockingKernelClient
 from utils.instructor.grading import warm_kernels
 from utils.instructor.grading.resilient_execute import ResilientExecute
 from utils.instructor.grading.sandboxed_kernel import SandboxedKernelManager
+from utils.package_split import STUDENT_PACKAGE
 
 #: What a kernel looks like to the notebook, from its first cell (before the notebook imports anything itself).
 PROBE = """
@@ -63,7 +64,7 @@ def test_a_warm_kernel_differs_from_a_cold_one_only_in_what_it_has_imported(tmp_
     assert warm["user_names"] == ["json", "numpy", "open", "sys", "torch", "utils"]  # utils: the import probe
     # the private /tmp holds IPython's and matplotlib's folders, and the way to the course folder where it lies
     # below /tmp (the sandbox shows it at its own path)
-    course_folder = Path(warm_kernels.__file__).resolve().parents[3]
+    course_folder = STUDENT_PACKAGE.parent
     way_in = [course_folder.relative_to("/tmp").parts[0]] if course_folder.is_relative_to("/tmp") else []
     assert warm["tmp"] == sorted([".ipython", "matplotlib", *way_in])
     assert warm["connection_folders"] == 1 and warm["cwd"] == "/tmp"

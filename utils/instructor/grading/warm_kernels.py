@@ -16,8 +16,9 @@ What does not change (the tests in ``tests/test_warm_kernels.py`` hold it):
 * it serves exactly one notebook and is shut down with it (its uid's processes killed,
   its connection folder removed); nothing is handed from one kernel to the next;
 * before the submission is known it has run only the course's own imports, in a
-  throwaway namespace: the notebook finds the same user namespace, random state and
-  execution count as in a kernel started cold, only with those modules already imported.
+  throwaway namespace: the notebook finds the same user namespace, history and execution
+  count as in a kernel started cold, only with those modules already imported (its random
+  generators are as unseeded as any new process's: torch seeds each process at random).
 
 Only sandboxed kernels are started ahead: they always run in their private /tmp,
 whereas an unsandboxed kernel runs in its notebook's folder, which is not known ahead.
@@ -80,9 +81,9 @@ def warm_up_code(modules: tuple[str, ...]) -> str:
 class WarmKernels:
     """At most one kernel warming up per kind, handed out once and replaced at once.
 
-    ``take(make_manager, extra_arguments)`` returns a started kernel manager whose
-    kernel is importing (or has imported) :func:`warm_imports`, and starts the next
-    one of the same kind. The caller owns what it takes and must shut it down.
+    ``take(make_manager, kernel_name, extra_arguments)`` returns a started kernel
+    manager (``make_manager()``) whose kernel is importing, or has imported,
+    :func:`warm_imports`, and starts the next one of the same kind. The caller owns what it takes and must shut it down.
     A kind is the kernel name with the start-up arguments: a request of another kind
     gets a new kernel, and the one warming for the old kind is shut down.
     """
