@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[instructor,test]"
+	$(BIN)/python -m pip install --quiet -e ".[instructor,hub,test]"
 	$(BIN)/python -m pip install --quiet --no-deps quantus==0.6.0
 	@touch $(STAMP)
 
