@@ -18,12 +18,31 @@ $(STAMP): pyproject.toml
 ## install: create .venv and install the pinned dependencies (the other targets do it for you)
 install: $(STAMP)
 
+# ---- What make test, make autograde and make hub need from the system (make lab needs none of it) ----
+# Debian package names, per target. Before a target runs anything, utils/instructor/tools/system_packages.py
+# installs the missing ones with apt-get as root on Debian/Ubuntu, and otherwise stops with the one command that
+# installs them. A stamp in .venv records the check; it runs again when this file or that module changes.
+SYSTEM_PACKAGES_HUB       := passwd
+SYSTEM_PACKAGES_AUTOGRADE := bubblewrap
+SYSTEM_PACKAGES_TEST      := $(sort bubblewrap chromium $(SYSTEM_PACKAGES_HUB))
+
+.PHONY: system-packages
+## system-packages: install (as root on Debian/Ubuntu) or name what make test, make autograde and make hub need from the system
+system-packages: $(VENV)/.system-test
+
+$(VENV)/.system-test:      SYSTEM_PACKAGES = $(SYSTEM_PACKAGES_TEST)
+$(VENV)/.system-autograde: SYSTEM_PACKAGES = $(SYSTEM_PACKAGES_AUTOGRADE)
+$(VENV)/.system-hub:       SYSTEM_PACKAGES = $(SYSTEM_PACKAGES_HUB)
+$(VENV)/.system-%: Makefile utils/instructor/tools/system_packages.py
+	$(PYTHON) utils/instructor/tools/system_packages.py --for "make $*" $(SYSTEM_PACKAGES)
+	@mkdir -p $(VENV) && touch $@
+
 ## lab: start JupyterLab on the student notebooks in course/ (nbgrader's extensions find alembic: utils/instructor/__init__.py)
 lab: $(STAMP)
 	$(BIN)/python -m utils.instructor lab
 
 ## test: run the whole test suite (unit tests, grading round trips, and nbval on every solution notebook)
-test: $(STAMP)
+test: $(VENV)/.system-test $(STAMP)
 	$(BIN)/python -m pytest tests solutions --nbval-lax --nbval-cell-timeout=120 --durations=25
 
 ## bench: time the reference IG against Captum and the seeds' loops (prints figures)
@@ -64,7 +83,7 @@ collect: $(STAMP)
 	$(INSTRUCTOR) collect "$(SUBMISSIONS)" $(if $(ROSTER),--roster "$(ROSTER)")
 
 ## autograde [JOBS=n | SCHEDULER=tcp://host:8786] [SANDBOX=0] [FORCE=1]: autograde every new or changed submission on n local Dask workers (or an existing Dask cluster), each kernel in the sandbox
-autograde: $(STAMP)
+autograde: $(if $(filter 0,$(SANDBOX)),,$(VENV)/.system-autograde) $(STAMP)
 	$(INSTRUCTOR) autograde --jobs $(JOBS) $(if $(SCHEDULER),--scheduler "$(SCHEDULER)") $(if $(filter 0,$(SANDBOX)),--no-sandbox) $(if $(filter 1,$(FORCE)),--force)
 
 ## formgrader: JupyterLab with nbgrader's formgrader open on the course, to grade the written answers by hand
