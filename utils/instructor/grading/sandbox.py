@@ -119,6 +119,32 @@ def end_processes_of(uid: int) -> int:
     return len(leftovers)
 
 
+def course_view_args(view: list[tuple[str, str]], writable: list[str], tmpfs_size: int) -> list[str]:
+    """bwrap arguments for what every sandbox of the course shows: the system's /usr and /etc read-only, /proc,
+    /dev, a private /tmp of ``tmpfs_size`` bytes, ``view`` (host path, sandbox path) read-only with the instructor's
+    package replaced by an empty folder, and the parents of ``view`` and of ``writable`` traversable.
+
+    The grading kernel (:func:`bwrap_command`) and a student's server on the class's hub
+    (``utils/instructor/hub/student_sandbox.py``) add what is theirs to it."""
+    args = ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
+    for link in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        target = Path("/") / link
+        if target.is_symlink():
+            args += ["--symlink", os.readlink(target), str(target)]
+        elif target.is_dir():
+            args += ["--ro-bind", str(target), str(target)]
+    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(tmpfs_size), "--tmpfs", "/tmp",
+             "--perms", "1777", "--dir", "/tmp/matplotlib"]
+    for parent in _parents([dest for _, dest in view] + list(writable)):
+        if parent not in ("/usr", "/etc", "/tmp"):  # bwrap would make the others 0700: unreadable for the kernel
+            args += ["--perms", "0755", "--dir", parent]
+    for source, dest in view:
+        args += ["--ro-bind", source, dest]
+    if INSTRUCTOR_PACKAGE.exists():
+        args += ["--tmpfs", str(INSTRUCTOR_PACKAGE)]  # the answer key, the judge, the instructor's tools
+    return args
+
+
 def bwrap_command(command: list[str], ipc_dir: str, limits: Limits = Limits(), uid: int | None = None) -> list[str]:
     """``command`` wrapped in prlimit and bwrap, with ``ipc_dir`` the only host folder it may write;
     as root it runs as ``uid`` (default: a new one)."""
@@ -132,22 +158,7 @@ def bwrap_command(command: list[str], ipc_dir: str, limits: Limits = Limits(), u
         args.append(f"--nproc={limits.processes}")
     args += ["--", bwrap, "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-net", "--unshare-ipc",
              "--unshare-uts", "--unshare-cgroup-try", "--hostname", "grading"]
-    args += ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
-    for link in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
-        target = Path("/") / link
-        if target.is_symlink():
-            args += ["--symlink", os.readlink(target), str(target)]
-        elif target.is_dir():
-            args += ["--ro-bind", str(target), str(target)]
-    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(limits.tmpfs), "--tmpfs", "/tmp",
-             "--perms", "1777", "--dir", "/tmp/matplotlib"]
-    for parent in _parents([dest for _, dest in view] + [ipc_dir]):
-        if parent not in ("/usr", "/etc", "/tmp"):  # bwrap would make the others 0700: unreadable for the kernel
-            args += ["--perms", "0755", "--dir", parent]
-    for source, dest in view:
-        args += ["--ro-bind", source, dest]
-    if INSTRUCTOR_PACKAGE.exists():
-        args += ["--tmpfs", str(INSTRUCTOR_PACKAGE)]  # the answer key, the judge, the instructor's tools
+    args += course_view_args(view, writable=[ipc_dir], tmpfs_size=limits.tmpfs)
     for source, dest in _matplotlib_cache():
         args += ["--ro-bind", source, dest]
     args += ["--bind", ipc_dir, ipc_dir, "--chdir", "/tmp", "--clearenv"]

@@ -1,0 +1,75 @@
+"""How ``make hub`` starts the class's hub: checks first, then JupyterHub with the course's configuration.
+
+The hub keeps its own state (SQLite database, cookie secret, the servers' Jupyter settings) in
+``<course>/hub/``, readable by root only. It runs as root: it makes one system account per student and
+starts each student's server as that account.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..paths import REPOSITORY
+from .exchange import ClassExchange
+from .settings import CourseHub
+
+CONFIG_FILE = REPOSITORY / "jupyterhub_config.py"
+
+
+class HubRefused(RuntimeError):
+    """The hub cannot serve the class from here yet; the message says what to do first."""
+
+
+@dataclass(frozen=True)
+class HubPorts:
+    """Where the class connects (``ip``, ``port``) and the hub's two internal ports (JupyterHub's defaults)."""
+
+    ip: str = ""
+    port: int = 8000
+    hub_port: int = 8081
+    proxy_api_port: int = 8001
+
+
+@dataclass(frozen=True)
+class HubLaunch:
+    course_root: Path
+    ports: HubPorts = HubPorts()
+    extra: list = field(default_factory=list)   # more JupyterHub options, e.g. --CourseHub.instructors=['ta']
+
+    def command(self) -> list[str]:
+        state = self.course_root / "hub"
+        return [str(Path(sys.executable).with_name("jupyterhub")), "-f", str(CONFIG_FILE),
+                f"--CourseHub.course_root={self.course_root}",
+                f"--JupyterHub.db_url=sqlite:///{state / 'jupyterhub.sqlite'}",
+                f"--JupyterHub.cookie_secret_file={state / 'jupyterhub_cookie_secret'}",
+                f"--JupyterHub.pid_file={state / 'jupyterhub.pid'}",
+                f"--ConfigurableHTTPProxy.pid_file={state / 'jupyterhub-proxy.pid'}",
+                f"--ip={self.ports.ip}", f"--port={self.ports.port}",
+                f"--JupyterHub.hub_port={self.ports.hub_port}",
+                f"--ConfigurableHTTPProxy.api_url=http://127.0.0.1:{self.ports.proxy_api_port}",
+                *self.extra]
+
+    def prepare(self) -> CourseHub:
+        """Check what the hub needs and lay out its folders; HubRefused says what is missing."""
+        if os.geteuid() != 0:
+            raise HubRefused("the hub must run as root: it makes a system account per student and starts each "
+                             "student's server as that account (sudo make hub)")
+        for program, package in (("bwrap", "bubblewrap"), ("useradd", "passwd"), ("setpriv", "util-linux")):
+            if shutil.which(program) is None:
+                raise HubRefused(f"{program} is not installed; the hub needs it (apt-get install {package})")
+        from traitlets.config import Config
+
+        settings = CourseHub(config=Config({"CourseHub": {"course_root": str(self.course_root)}}))
+        course = settings.course
+        if not course.has_gradebook():
+            raise HubRefused(f"no gradebook in {self.course_root}: import the class list first "
+                             "(make roster ROSTER=students.csv); only students on it may log in")
+        state = self.course_root / "hub"
+        state.mkdir(exist_ok=True)
+        state.chmod(0o700)
+        ClassExchange(settings.exchange_root).prepare()
+        return settings
