@@ -49,6 +49,11 @@ def record_graded(course: Course, graded: list[GradedNotebook]) -> list[GradingR
     return [results[id(notebook)] for notebook in graded]
 
 
+#: What nbgrader keeps beside a hand-in's notebook: when it was handed in (lateness) and the exchange's secret
+#: (the name of the feedback page the student's Assignments tab looks for).
+HAND_IN_FILES = ("timestamp.txt", "submission_secret.txt")
+
+
 def _record_stage(course: Course, stage: str, notebooks: list[GradedNotebook]) -> dict:
     batch = uuid.uuid4().hex
     staging, private = f".autograding/record-{batch}", f".autograding/recorded-{batch}"
@@ -58,9 +63,10 @@ def _record_stage(course: Course, stage: str, notebooks: list[GradedNotebook]) -
             for name, data in notebook.files.items():
                 (folder / name).parent.mkdir(parents=True, exist_ok=True)
                 (folder / name).write_bytes(data)
-            timestamp = course.submitted / notebook.student / stage / "timestamp.txt"
-            if timestamp.exists():
-                shutil.copy(timestamp, folder / "timestamp.txt")
+            for kept in HAND_IN_FILES:
+                source = course.submitted / notebook.student / stage / kept
+                if source.exists():
+                    shutil.copy(source, folder / kept)
         folders = Config({"CourseDirectory": {"submitted_directory": staging, "autograded_directory": private}})
         folders.merge(RECORDING_ONLY)
         run = autograde_here(course, stage, "*", folders)

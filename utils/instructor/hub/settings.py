@@ -55,3 +55,19 @@ class CourseHub(Configurable):
     def state(self) -> Path:
         """The hub's own files (its database, cookie secret, the students' Jupyter settings), root's only."""
         return Path(self.course_root) / "hub"
+
+
+def hub_settings(course_root=None) -> CourseHub:
+    """``CourseHub`` as the repository's ``jupyterhub_config.py`` sets it, for the instructor's commands that run
+    outside the hub (release to the class, collect, feedback); ``course_root`` overrides the course folder."""
+    from traitlets.config import Config
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from ..paths import REPOSITORY
+
+    config = PyFileConfigLoader("jupyterhub_config.py", path=str(REPOSITORY)).load_config()
+    merged = Config()
+    merged.merge(config)
+    if course_root is not None:
+        merged.merge(Config({"CourseHub": {"course_root": str(course_root)}}))
+    return CourseHub(config=merged)

@@ -23,6 +23,7 @@ from pathlib import Path
 from ..grading.sandbox import ROOT, SandboxUnavailable, INSTALL_HINT, course_view_args, student_view
 from .accounts import Account
 from .exchange import ClassExchange
+from .settings import EXCHANGE_IN_SANDBOX
 
 #: Where a student's server finds the students' Jupyter settings (JUPYTER_CONFIG_PATH).
 CONFIG_IN_SANDBOX = "/opt/xai-course/jupyter"
@@ -44,6 +45,10 @@ def student_server_command(command: list[str], account: Account, exchange: Class
             "--hostname", "xai-course"]
     args += course_view_args(view, writable=[home] + [m.sandbox for m in mounts], tmpfs_size=TMPFS_BYTES)
     args += ["--bind", home, home]
+    # nbgrader checks that the exchange's root is writable (its own layout is world-writable); here it is a
+    # private, throwaway tmpfs per server, and only the student's own folders are bound into it.
+    args += ["--perms", "1777", "--tmpfs", EXCHANGE_IN_SANDBOX,
+             "--perms", "0755", "--dir", f"{EXCHANGE_IN_SANDBOX}/{exchange.course_id}"]
     for mount in mounts:
         args += ["--bind" if mount.writable else "--ro-bind", str(mount.host), mount.sandbox]
     args += ["--chdir", home]
