@@ -30,6 +30,10 @@ everything of earlier collects for that stage, including the autograded notebook
 feedback. A file that cannot be graded (invalid JSON, wrong nbformat, no course
 cells) is reported with a reason and the batch goes on; a student whose only file
 was unreadable still gets a gradebook row, a stray file never makes one.
+
+A kept hand-in from a Canvas or Moodle download keeps the name the LMS gave it, in
+``submitted/<student>/<stage>/lms_origin.json`` (``lms_origin``): the feedback goes back
+to that LMS under that name (``make feedback FORMAT=canvas|moodle``).
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ import nbformat
 
 from .identify import UnreadableNotebook, edited_readonly_cells, identify_stage, read_submission
 from .lms_names import ATTEMPT, CANVAS, MOODLE, LmsName, parse_file_name, parse_folder_name
+from .lms_origin import record_origin
 from ..paths import Course
 from .roster import STUDENT_ID, Roster, UnknownSubmitter, gradebook_students, import_roster
 
@@ -352,6 +357,7 @@ def _store(course: Course, student: str, stage: str, candidate: Candidate, nb) -
     destination.mkdir(parents=True)
     nbformat.write(nb, str(destination / f"{stage}.ipynb"))
     (destination / "timestamp.txt").write_text(candidate.timestamp.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
+    record_origin(destination, candidate.lms)  # the Canvas or Moodle name, for the feedback's bulk upload
 
 
 def _enrol(course: Course, students: set) -> None:

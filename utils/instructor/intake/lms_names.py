@@ -59,7 +59,9 @@ class LmsName:
     ``lms`` is CANVAS, MOODLE or ATTEMPT; ``who`` the name as written there (Canvas's
     squeezed sortable name, Moodle's full name, or the student id of an attempt name);
     ``lms_id`` Canvas's user id or Moodle's participant id (None for attempt names);
-    ``file`` the file name as the student uploaded it ('' for a Moodle folder)."""
+    ``file`` the file name as the student uploaded it ('' for a Moodle folder); ``downloaded_as`` the
+    whole file or folder name this was read from, as the LMS wrote it (the name its bulk feedback upload
+    expects back)."""
 
     lms: str
     who: str
@@ -69,6 +71,7 @@ class LmsName:
     file_id: int | None = None          # Canvas: upload order
     timestamp: dt.datetime | None = None  # attempt names
     plugin: str | None = None           # Moodle: 'file', 'onlinetext', ...
+    downloaded_as: str = ""
 
     @property
     def label(self) -> str:
@@ -106,14 +109,16 @@ def parse_file_name(name: str) -> LmsName | None:
     """
     match = _ATTEMPT.match(name)
     if match:
-        return LmsName(ATTEMPT, match["student"], None, match["file"], timestamp=_attempt_time(match["timestamp"]))
+        return LmsName(ATTEMPT, match["student"], None, match["file"], timestamp=_attempt_time(match["timestamp"]),
+                       downloaded_as=name)
     match = _MOODLE_FILE.match(name)
     if match:
-        return LmsName(MOODLE, match["name"].strip(), match["id"], match["file"], plugin=match["plugin"])
+        return LmsName(MOODLE, match["name"].strip(), match["id"], match["file"], plugin=match["plugin"],
+                       downloaded_as=name)
     match = _CANVAS_FILE.match(name)
     if match:
         return LmsName(CANVAS, match["name"] or "", match["id"], match["file"], late=bool(match["late"]),
-                       file_id=int(match["file_id"]))
+                       file_id=int(match["file_id"]), downloaded_as=name)
     return None
 
 
@@ -127,5 +132,5 @@ def parse_folder_name(name: str) -> LmsName | None:
     """
     match = _MOODLE_FOLDER.match(name)
     if match:
-        return LmsName(MOODLE, match["name"].strip(), match["id"], "", plugin=match["plugin"])
+        return LmsName(MOODLE, match["name"].strip(), match["id"], "", plugin=match["plugin"], downloaded_as=name)
     return None
