@@ -104,9 +104,10 @@ FORMAT ?= canvas
 export: $(STAMP)
 	$(INSTRUCTOR) export --format $(FORMAT) $(if $(TO),--to "$(TO)") $(if $(STAGE),--assignment "$(STAGE)")
 
-## feedback: HTML feedback per student in feedback/ (offline, hidden tests not shown) and feedback_archives/<student>.zip
+## feedback [FORMAT=canvas|moodle]: HTML feedback per student in feedback/ (offline, hidden tests not shown); FORMAT also writes the LMS's bulk upload, one zip per stage, in feedback_uploads/
+# FORMAT's default (canvas) is export's: feedback passes it only when it is given.
 feedback: $(STAMP)
-	$(INSTRUCTOR) feedback
+	$(INSTRUCTOR) feedback $(if $(filter command line environment,$(origin FORMAT)),--format "$(FORMAT)")
 
 ## demo-class: a sample class (one submission of each kind: correct, wrong, broken, hostile) with expected scores, in demo_class/
 demo-class: $(STAMP)

@@ -1,10 +1,33 @@
-"""feedback: HTML feedback per student, hidden tests not shown."""
+"""feedback: HTML feedback per student and stage in feedback/, hidden tests not shown; with ``--format canvas`` or
+``--format moodle`` also the one zip per stage that the LMS takes back in a single upload (``feedback_lms_zips``)."""
 
-HELP = "HTML feedback per student in feedback/"
+import sys
+
+HELP = ("HTML feedback per student in feedback/; --format canvas|moodle also writes the LMS's bulk upload, one zip "
+        "per stage, in feedback_uploads/")
+
+
+def add_arguments(parser) -> None:
+    from ..results.feedback_lms_zips import LMS_FORMATS
+
+    parser.add_argument("--format", choices=sorted(LMS_FORMATS),
+                        help="also write feedback_uploads/<format>/<stage>.zip, each page named as that LMS named "
+                             "the student's download (Canvas: Re-Upload Submissions; Moodle: Upload multiple "
+                             "feedback files in a zip); pages of hand-ins from elsewhere are listed")
 
 
 def run(args) -> int:
+    from ..intake.lms_origin import UnreadableLmsOrigin
+    from ..paths import Course
     from ..results.feedback import generate_feedback
+    from ..results.feedback_lms_zips import write_lms_zips
 
-    generate_feedback()
+    course = Course()
+    pages = generate_feedback(course)
+    if args.format:
+        try:
+            write_lms_zips(course, args.format, pages)
+        except UnreadableLmsOrigin as error:
+            print(f"feedback: {error}", file=sys.stderr)
+            return 2
     return 0
