@@ -37,9 +37,9 @@ $(VENV)/.system-%: Makefile utils/instructor/tools/system_packages.py
 	$(PYTHON) utils/instructor/tools/system_packages.py --for "make $*" $(SYSTEM_PACKAGES)
 	@mkdir -p $(VENV) && touch $@
 
-## lab: start JupyterLab on the student notebooks in course/ (nbgrader's extensions find alembic: utils/instructor/__init__.py)
+## lab [ARGS="--ip=0.0.0.0 --port=8890 --no-browser"]: start JupyterLab on the student notebooks in course/, with the course's JupyterLab settings (utils/jupyter_config) and any of JupyterLab's own options (nbgrader's extensions find alembic: utils/instructor/__init__.py)
 lab: $(STAMP)
-	$(BIN)/python -m utils.instructor lab
+	$(BIN)/python -m utils.instructor lab $(ARGS)
 
 ## test: run the whole test suite (unit tests, grading round trips, and nbval on every solution notebook)
 test: $(VENV)/.system-test $(STAMP)
