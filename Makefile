@@ -104,6 +104,15 @@ FORMAT ?= canvas
 export: $(STAMP)
 	$(INSTRUCTOR) export --format $(FORMAT) $(if $(TO),--to "$(TO)") $(if $(STAGE),--assignment "$(STAGE)")
 
+.PHONY: extension extensions
+## extension STUDENT=id STAGE=stage DAYS=n [REMOVE=1]: give one student n more days for one stage (due dates: schedule.csv; replaces their earlier extension; REMOVE=1 takes it back)
+extension: $(STAMP)
+	$(INSTRUCTOR) extension --student "$(STUDENT)" --stage "$(STAGE)" --days "$(DAYS)" $(if $(filter 1,$(REMOVE)),--remove)
+
+## extensions: list every extension (student, stage, days, due date, the student's deadline, handed in)
+extensions: $(STAMP)
+	$(INSTRUCTOR) extensions
+
 ## feedback [FORMAT=canvas|moodle]: HTML feedback per student in feedback/ (offline, hidden tests not shown); FORMAT also writes the LMS's bulk upload, one zip per stage, in feedback_uploads/
 # FORMAT's default (canvas) is export's: feedback passes it only when it is given.
 feedback: $(STAMP)

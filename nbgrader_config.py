@@ -67,6 +67,15 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 c.Autograde.create_student = True
+# The late policy, applied by AssignLatePenalties above (formula: utils/instructor/grading/late_policy.py).
+# The due dates are in schedule.csv, each student's extension in the gradebook (make extension). A late
+# notebook loses share_per_day of its score per started day after the student's deadline, at most max_share;
+# one handed in more than accepted_days_late days after the deadline is kept and graded, counts 0 points,
+# and is flagged in grades.csv, the LMS exports and the class report.
+c.AssignLatePenalties.plugin_class = "utils.instructor.grading.late_policy.CourseLatePolicy"
+c.CourseLatePolicy.share_per_day = 0.1
+c.CourseLatePolicy.max_share = 0.5
+c.CourseLatePolicy.accepted_days_late = 7.0
 
 # Feedback shows each test's result and message, but neither the hidden tests'
 # code nor their tracebacks (nbgrader's default feedback shows both).

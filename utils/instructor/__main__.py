@@ -26,6 +26,8 @@ COMMANDS = {
     "feedback": "feedback",
     "demo-class": "demo_class",
     "export": "export",
+    "extension": "extension",
+    "extensions": "extensions",
     "hub": "hub",
 }
 

@@ -99,6 +99,13 @@ class Course:
         return self.root / "reports"
 
     @property
+    def schedule(self) -> Path:
+        """The stages' due dates (``prepare/schedule.py``): ``schedule.csv`` in this workspace, or the
+        repository's where the workspace has none (a scratch workspace grades on the course's dates)."""
+        own = self.root / "schedule.csv"
+        return own if own.exists() else REPOSITORY / "schedule.csv"
+
+    @property
     def grading_status(self) -> Path:
         return self.root / "grading_status.json"
 

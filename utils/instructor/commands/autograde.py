@@ -26,12 +26,13 @@ def run(args) -> int:
     from ..grading.cluster import SchedulerUnreachable
     from ..grading.grading_report import GradingEnvironmentError
     from ..grading.sandbox import SandboxUnavailable
+    from ..prepare.schedule import ScheduleError
 
     started = time.perf_counter()
     try:
         results = autograde_all(only_stage=args.stage, only_student=args.student, jobs=args.jobs,
                                 sandbox=not args.no_sandbox, force=args.force, scheduler=args.scheduler)
-    except (SandboxUnavailable, SchedulerUnreachable, GradingEnvironmentError) as error:
+    except (SandboxUnavailable, SchedulerUnreachable, GradingEnvironmentError, ScheduleError) as error:
         print(f"autograde refused: {error}", file=sys.stderr)
         return 2
     failed = [r for r in results if not r.ok]

@@ -59,9 +59,14 @@ def write_workspace_config(course) -> None:
 def run(args) -> int:
     from ..grading.preparation import ensure_gradebook
     from ..paths import Course
+    from ..prepare.schedule import ScheduleError
 
     course = Course(Path(args.root).resolve()) if args.root else Course()
-    ensure_gradebook(course)
+    try:
+        ensure_gradebook(course)
+    except ScheduleError as error:
+        print(f"formgrader: {error}", file=sys.stderr)
+        return 2
     write_workspace_config(course)
     command = server_command(Path(course.root), args.port, args.no_browser, args.token)
     print(f"formgrader: http://localhost:{args.port}/formgrader (Ctrl-C stops the server)")

@@ -1,6 +1,7 @@
 """Before the first notebook is graded: what grading needs in place, and what decides a grade.
 
-* the gradebook knows every stage's test cells (nbgrader restores test cells from it);
+* the gradebook knows every stage's test cells (nbgrader restores test cells from it) and its due date
+  (``schedule.csv``; nbgrader's late penalty reads it there);
 * the answer key's values for every hidden test are computed here, before any
   student's kernel starts (``judge/expected.py`` caches them);
 * ``grader_version`` hashes everything besides the submission that decides a grade,
@@ -54,9 +55,12 @@ def up_to_date(course: Course, student: str, stage: str, status: dict, grader: s
 
 def ensure_gradebook(course: Course = Course(), only: list | None = None, log=print) -> None:
     """nbgrader autograde restores test cells from the gradebook: record each stage's source cells there
-    (generate_assignment into a scratch folder) when the gradebook lacks them or the source changed since.
+    (generate_assignment into a scratch folder) when the gradebook lacks them or the source changed since;
+    then each stage's due date from schedule.csv (ScheduleError, naming the row to fix, when it cannot be read).
     ``only``: these stages (default: all)."""
     from nbgrader.api import Gradebook
+
+    from ..gradebook.due_dates import record_due_dates
 
     recorded_path = course.root / ".gradebook_sources.json"
     recorded = json.loads(recorded_path.read_text()) if recorded_path.exists() else {}
@@ -69,6 +73,7 @@ def ensure_gradebook(course: Course = Course(), only: list | None = None, log=pr
             recorded[stage] = _source_hash(stage)
             log(f"recorded {stage} in the gradebook")
     recorded_path.write_text(json.dumps(recorded, indent=1))
+    record_due_dates(course, log=log)
 
 
 def prepare_expected_values(log=print) -> None:

@@ -48,10 +48,13 @@ from pathlib import Path
 
 import nbformat
 
+from .hand_in_time import FORMAT as TIMESTAMP_FORMAT
+from .hand_in_time import NOTE_FILE, hand_in_time
 from .identify import UnreadableNotebook, edited_readonly_cells, identify_stage, read_submission
 from .lms_names import ATTEMPT, CANVAS, MOODLE, LmsName, parse_file_name, parse_folder_name
 from .lms_origin import record_origin
 from ..paths import Course
+from ..prepare.schedule import course_schedule
 from .roster import STUDENT_ID, Roster, UnknownSubmitter, gradebook_students, import_roster
 
 IGNORED_SUFFIXES = {".csv", ".md", ".txt"}  # class lists and notes next to the submissions
@@ -350,13 +353,17 @@ def _nothing_to_collect(submissions: Path, report: CollectReport) -> None:
 
 
 def _store(course: Course, student: str, stage: str, candidate: Candidate, nb) -> None:
+    # First: a schedule.csv that cannot be read stops collect before anything is replaced.
+    moment, note = hand_in_time(candidate, course_schedule(course)[stage])
     for old in (course.submitted / student / stage, course.autograded / student / stage,
                 course.feedback / student / stage):
         shutil.rmtree(old, ignore_errors=True)
     destination = course.submitted / student / stage
     destination.mkdir(parents=True)
     nbformat.write(nb, str(destination / f"{stage}.ipynb"))
-    (destination / "timestamp.txt").write_text(candidate.timestamp.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
+    (destination / "timestamp.txt").write_text(moment.strftime(TIMESTAMP_FORMAT))  # see hand_in_time.py
+    if note:  # the time is not the hand-in's own (a Canvas late_ mark): the grade table shows why
+        (destination / NOTE_FILE).write_text(note + "\n")
     record_origin(destination, candidate.lms)  # the Canvas or Moodle name, for the feedback's bulk upload
 
 
