@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install lab test bench complexity-table release student-bundle roster collect autograde formgrader grades report export feedback demo-class bench-grading gpu-check
+.PHONY: install lab test bench complexity-table release student-bundle roster collect hub release-to-class autograde formgrader grades report export feedback demo-class bench-grading gpu-check
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ install: $(STAMP)
 # Debian package names, per target. Before a target runs anything, utils/instructor/tools/system_packages.py
 # installs the missing ones with apt-get as root on Debian/Ubuntu, and otherwise stops with the one command that
 # installs them. A stamp in .venv records the check; it runs again when this file or that module changes.
-SYSTEM_PACKAGES_HUB       := passwd
+SYSTEM_PACKAGES_HUB       := bubblewrap passwd
 SYSTEM_PACKAGES_AUTOGRADE := bubblewrap
 SYSTEM_PACKAGES_TEST      := $(sort bubblewrap chromium $(SYSTEM_PACKAGES_HUB))
 
@@ -77,10 +77,18 @@ roster: $(STAMP)
 	@test -n "$(ROSTER)" || { echo "usage: make roster ROSTER=<students.csv> (columns id,first_name,last_name,email,lms_user_id)"; exit 2; }
 	$(INSTRUCTOR) roster "$(ROSTER)"
 
-## collect SUBMISSIONS=path [ROSTER=students.csv]: take a folder (or a Canvas/Moodle download .zip) into submitted/
+## collect [SUBMISSIONS=path] [ROSTER=students.csv]: take the hub's exchange (no SUBMISSIONS), or a folder (or a Canvas/Moodle download .zip), into submitted/
 collect: $(STAMP)
-	@test -n "$(SUBMISSIONS)" || { echo "usage: make collect SUBMISSIONS=<folder or LMS .zip> [ROSTER=students.csv]"; exit 2; }
-	$(INSTRUCTOR) collect "$(SUBMISSIONS)" $(if $(ROSTER),--roster "$(ROSTER)")
+	$(INSTRUCTOR) collect $(if $(SUBMISSIONS),"$(SUBMISSIONS)") $(if $(ROSTER),--roster "$(ROSTER)")
+
+## hub [HUB_ARGS="--port=8000 --ip=..."]: as root, serve the class from this machine: JupyterHub with the roster's login (make roster first), each student's JupyterLab sandboxed as their own account with nbgrader's Assignments tab, formgrader for the instructors in jupyterhub_config.py
+hub: $(VENV)/.system-hub $(STAMP)
+	$(INSTRUCTOR) hub $(HUB_ARGS)
+
+## release-to-class STAGE=stage: put a stage (from course/, make release) in the hub's exchange, where every student's Assignments tab lists it
+release-to-class: $(STAMP)
+	@test -n "$(STAGE)" || { echo "usage: make release-to-class STAGE=<stage, e.g. 01_vanilla_gradients>"; exit 2; }
+	$(INSTRUCTOR) release-to-class "$(STAGE)"
 
 ## autograde [JOBS=n | SCHEDULER=tcp://host:8786] [SANDBOX=0] [FORCE=1]: autograde every new or changed submission on n local Dask workers (or an existing Dask cluster), each kernel in the sandbox
 autograde: $(if $(filter 0,$(SANDBOX)),,$(VENV)/.system-autograde) $(STAMP)

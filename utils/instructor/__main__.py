@@ -29,6 +29,7 @@ COMMANDS = {
     "extension": "extension",
     "extensions": "extensions",
     "hub": "hub",
+    "release-to-class": "release_to_class",
 }
 
 

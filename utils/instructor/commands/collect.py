@@ -33,4 +33,4 @@ def run(args) -> int:
     except (CollectError, RosterError, ScheduleError) as error:
         print(f"collect: {error}", file=sys.stderr)
         return 2
-    return 0 if report.collected else 1
+    return 0 if report.collected or report.unchanged else 1

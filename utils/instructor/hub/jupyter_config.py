@@ -1,8 +1,9 @@
-"""What the hub tells the students' and the instructors' servers: nbgrader's exchange and JupyterLab's settings.
+"""What the hub tells the students' and the instructors' servers: nbgrader's exchange and who sees formgrader.
 
-Written into the hub's state folder when the hub starts, from ``CourseHub``; a student's server reads
-``student/`` (bound read-only into its sandbox, ``JUPYTER_CONFIG_PATH``), an instructor's reads
-``instructor/``. Students get nbgrader's Assignments tab and validation, not formgrader, the course list
+Written into the hub's state folder when a server starts, from ``CourseHub``; a student's server reads
+``student/`` (bound read-only into its sandbox), an instructor's reads ``instructor/``; both then read the
+course's JupyterLab settings (``utils/jupyter_config``: no news prompt, no update check), as ``make lab`` does
+(:func:`config_path`). Students get nbgrader's Assignments tab and validation, not formgrader, the course list
 or the assignment creator (their server extensions are off and their JupyterLab plugins disabled).
 """
 
@@ -16,9 +17,13 @@ from .settings import COURSE_ID, EXCHANGE_IN_SANDBOX, CourseHub
 INSTRUCTOR_ONLY_SERVER_EXTENSIONS = ("nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list")
 INSTRUCTOR_ONLY_LAB_PLUGINS = ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:course-list",
                                "@jupyter/nbgrader:create-assignment")
-#: JupyterLab's "Would you like to get notified about official Jupyter news?" comes from this plugin.
-NEWS_PLUGIN = "@jupyterlab/apputils-extension:announcements"
-QUIET_LAB = {"LabApp": {"news_url": None, "check_for_updates_class": "jupyterlab.NeverCheckForUpdate"}}
+
+
+def config_path(own: str) -> str:
+    """``JUPYTER_CONFIG_PATH`` for a hub server: its own folder, then the course's JupyterLab settings."""
+    from utils.jupyter_config import CONFIG_DIR
+
+    return f"{own}:{CONFIG_DIR}"
 
 
 def _write(path: Path, text: str) -> None:
@@ -36,10 +41,9 @@ def write_student_config(settings: CourseHub) -> Path:
            f"c.Exchange.root = {EXCHANGE_IN_SANDBOX!r}\n"
            "c.Exchange.path_includes_course = False\n"
            f"c.CourseDirectory.max_file_size = {settings.max_handin_mb * 1024}  # kB\n")
-    server = {"ServerApp": {"jpserver_extensions": {name: False for name in INSTRUCTOR_ONLY_SERVER_EXTENSIONS}},
-              **QUIET_LAB}
+    server = {"ServerApp": {"jpserver_extensions": {name: False for name in INSTRUCTOR_ONLY_SERVER_EXTENSIONS}}}
     _write(folder / "jupyter_server_config.json", json.dumps(server, indent=1))
-    disabled = {name: True for name in (*INSTRUCTOR_ONLY_LAB_PLUGINS, NEWS_PLUGIN)}
+    disabled = {name: True for name in INSTRUCTOR_ONLY_LAB_PLUGINS}
     _write(folder / "labconfig" / "page_config.json", json.dumps({"disabledExtensions": disabled}, indent=1))
     for path in (folder, folder / "labconfig"):
         path.chmod(0o755)
@@ -54,6 +58,4 @@ def write_instructor_config(settings: CourseHub) -> Path:
            f"c.Exchange.root = {settings.exchange_root!r}\n"
            "c.Exchange.path_includes_course = False\n"
            "c.ExchangeFactory.release_feedback = 'utils.instructor.hub.exchange.PerStudentReleaseFeedback'\n")
-    _write(folder / "jupyter_server_config.json", json.dumps(QUIET_LAB, indent=1))
-    _write(folder / "labconfig" / "page_config.json", json.dumps({"disabledExtensions": {NEWS_PLUGIN: True}}, indent=1))
     return folder

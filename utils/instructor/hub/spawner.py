@@ -20,7 +20,7 @@ from jupyterhub.spawner import LocalProcessSpawner, set_user_setuid
 
 from .accounts import student_account
 from .exchange import ClassExchange
-from .jupyter_config import write_instructor_config, write_student_config
+from .jupyter_config import config_path, write_instructor_config, write_student_config
 from .settings import CourseHub
 from .student_sandbox import student_server_command
 
@@ -49,7 +49,7 @@ class CourseSpawner(LocalProcessSpawner):
                 ["--allow-root"] if owner.pw_uid == 0 else [])
             self.popen_kwargs = {"cwd": settings.course_root}
             self.default_url = "/lab"
-            self.environment = {**self.environment, "JUPYTER_CONFIG_PATH": str(write_instructor_config(settings)),
+            self.environment = {**self.environment, "JUPYTER_CONFIG_PATH": config_path(str(write_instructor_config(settings))),
                                 "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '/usr/bin:/bin')}"}
         else:
             account = student_account(self.user.name)

@@ -23,6 +23,7 @@ from pathlib import Path
 from ..grading.sandbox import ROOT, SandboxUnavailable, INSTALL_HINT, course_view_args, student_view
 from .accounts import Account
 from .exchange import ClassExchange
+from .jupyter_config import config_path
 from .settings import EXCHANGE_IN_SANDBOX
 
 #: Where a student's server finds the students' Jupyter settings (JUPYTER_CONFIG_PATH).
@@ -53,7 +54,7 @@ def student_server_command(command: list[str], account: Account, exchange: Class
         args += ["--bind" if mount.writable else "--ro-bind", str(mount.host), mount.sandbox]
     args += ["--chdir", home]
     environment = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "PYTHONPATH": str(ROOT),
-                   "JUPYTER_CONFIG_PATH": CONFIG_IN_SANDBOX, "SHELL": "/bin/bash", "HOME": home,
+                   "JUPYTER_CONFIG_PATH": config_path(CONFIG_IN_SANDBOX), "SHELL": "/bin/bash", "HOME": home,
                    "USER": account.name, "LANG": "C.UTF-8"}
     for name, value in environment.items():
         args += ["--setenv", name, value]

@@ -84,9 +84,10 @@ class Candidate:
     who: str                 # how messages name the submitter
     path: Path
     timestamp: dt.datetime
-    basis: str               # where the timestamp came from: "name", "zip" or "mtime"
+    basis: str               # where the timestamp came from: "name", "zip", "mtime" or "exchange"
     student: str | None = None
     lms: LmsName | None = None
+    secret: str | None = None  # nbgrader's submission secret (exchange hand-ins): names the feedback page
 
 
 @dataclass
@@ -99,6 +100,7 @@ class CollectReport:
     matched: dict = field(default_factory=dict)     # LMS submitter label -> (student id, how)
     ignored: list = field(default_factory=list)     # files that are not notebooks (PDFs, online text, ...)
     enrolled: set = field(default_factory=set)      # students given a gradebook row by this collect
+    unchanged: set = field(default_factory=set)     # (student, stage) whose exchange hand-in was collected before
 
     def summary(self) -> str:
         lines = [f"collected {len(self.collected)} notebook(s) from "
@@ -109,6 +111,9 @@ class CollectReport:
         if by_how:
             lines.append(f"  matched {len(self.matched)} LMS submitter(s) to the roster ("
                          + ", ".join(f"{n} by {how}" for how, n in sorted(by_how.items())) + ")")
+        if self.unchanged:
+            lines.append(f"  {len(self.unchanged)} hand-in(s) in the exchange collected before and unchanged: "
+                         "left as they are (with their grades and feedback)")
         lines += [f"  KEPT {student} {stage}: {why}" for (student, stage), why in sorted(self.kept.items())]
         lines += [f"  LATE {student} {stage}: handed in after the due date (Canvas named it late_)"
                   for student, stage in sorted(self.late)]
@@ -258,13 +263,16 @@ def _choose(candidates: list[Candidate]) -> tuple[Candidate, str]:
         kept = max(candidates, key=lambda c: (c.lms.file_id, c.lms.copy))
         basis = (f"the largest Canvas file id ({kept.lms.file_id}; Canvas numbers uploads in order, "
                  "its names carry no time)")
+    elif all(c.basis == "exchange" for c in candidates):
+        kept = max(candidates, key=lambda c: c.timestamp)
+        basis = f"the latest hand-in through the exchange ({kept.timestamp:%Y-%m-%d %H:%M:%S} UTC)"
     elif all(c.basis == "name" for c in candidates):
         kept = max(candidates, key=lambda c: c.timestamp)
         basis = f"the latest timestamp in the file name ({kept.timestamp:%Y-%m-%d %H:%M:%S})"
     else:
         kept = max(candidates, key=lambda c: (c.timestamp, c.path.name))
         sources = {"zip": "time stored in the zip", "mtime": "file modification time",
-                   "name": "timestamp in the name"}
+                   "name": "timestamp in the name", "exchange": "exchange's timestamp"}
         used = " / ".join(sorted({sources[c.basis] for c in candidates}))
         basis = f"the latest {used} ({kept.timestamp:%Y-%m-%d %H:%M:%S}"
         basis += ")" if any(c.basis == "name" for c in candidates) else "; the names carry no time)"
@@ -286,20 +294,26 @@ def _open(submissions: Path, unpack_dir: Path) -> Path:
                        "(or the LMS's download .zip)")
 
 
-def collect(submissions, course: Course = Course(), log=print, roster=None) -> CollectReport:
+def collect(submissions, course: Course = Course(), log=print, roster=None, exchange=None,
+            max_handin_bytes: int = 50 << 20) -> CollectReport:
     """Collect ``submissions`` into ``course``; ``roster``: an nbgrader student CSV to import first.
+    ``submissions`` None: the hand-ins in the hub's ``exchange`` (``hub.exchange.ClassExchange``), each at most
+    ``max_handin_bytes``.
 
     Raises SubmissionsNotFound, NothingToCollect or CollectError (messages say what to
     pass) and RosterError for an unusable roster; everything about single files is in
     the returned report."""
-    submissions = Path(submissions).expanduser()
     report = CollectReport()
     chosen: dict[tuple[str, str], list[tuple[Candidate, nbformat.NotebookNode]]] = {}
     with tempfile.TemporaryDirectory() as unpack:
-        folder = _open(submissions, Path(unpack))
-        candidates = _candidates(folder, Path(unpack), report)
-        if not candidates:
-            _nothing_to_collect(submissions, report)
+        if submissions is None:
+            candidates = _from_exchange(exchange, max_handin_bytes, report)
+        else:
+            submissions = Path(submissions).expanduser()
+            folder = _open(submissions, Path(unpack))
+            candidates = _candidates(folder, Path(unpack), report)
+            if not candidates:
+                _nothing_to_collect(submissions, report)
         if roster is not None:
             imported = import_roster(roster, course)
             log(f"roster: {len(imported)} student(s) from {roster} in the gradebook")
@@ -321,6 +335,9 @@ def collect(submissions, course: Course = Course(), log=print, roster=None) -> C
                 candidate, why = _choose([c for c, _ in handed_in])
                 nb = next(n for c, n in handed_in if c is candidate)
                 report.kept[(student, stage)] = why
+            if _already_collected(course, student, stage, candidate):
+                report.unchanged.add((student, stage))
+                continue
             _store(course, student, stage, candidate, nb)
             report.collected[(student, stage)] = candidate.path.name
             if candidate.lms and candidate.lms.late:
@@ -333,6 +350,28 @@ def collect(submissions, course: Course = Course(), log=print, roster=None) -> C
     _keep_unreadable(course, report, unreadable)
     log(report.summary())
     return report
+
+
+def _already_collected(course: Course, student: str, stage: str, candidate: Candidate) -> bool:
+    """Whether ``candidate`` is the exchange hand-in collected last time (nbgrader's submission secret is new for
+    every submit): hand-ins stay in the exchange, and collecting one again would throw its grade away."""
+    stored = course.submitted / student / stage / "submission_secret.txt"
+    return bool(candidate.secret) and stored.is_file() and stored.read_text() == candidate.secret
+
+
+def _from_exchange(exchange, max_bytes: int, report: CollectReport) -> list[Candidate]:
+    """One candidate per notebook of every hand-in the exchange holds (refusals go to the report)."""
+    from .exchange_intake import exchange_hand_ins
+
+    if exchange is None:
+        raise CollectError("no SUBMISSIONS and no exchange: pass the folder of submissions (or the LMS's download "
+                           ".zip), or collect from the hub's exchange")
+    accepted, refused = exchange_hand_ins(exchange, max_bytes)
+    report.problems.extend(refused)
+    if not accepted and not refused:
+        raise NothingToCollect(f"nothing has been handed in through the exchange at {exchange.course_path} yet")
+    return [Candidate(hand_in.folder_of, notebook, hand_in.timestamp, "exchange", student=hand_in.folder_of,
+                      secret=hand_in.secret) for hand_in, notebook in accepted]
 
 
 def _keep_unreadable(course: Course, report: CollectReport, unreadable: set) -> None:
@@ -364,6 +403,8 @@ def _store(course: Course, student: str, stage: str, candidate: Candidate, nb) -
     (destination / "timestamp.txt").write_text(moment.strftime(TIMESTAMP_FORMAT))  # see hand_in_time.py
     if note:  # the time is not the hand-in's own (a Canvas late_ mark): the grade table shows why
         (destination / NOTE_FILE).write_text(note + "\n")
+    if candidate.secret:  # nbgrader's feedback page for an exchange hand-in is named by it
+        (destination / "submission_secret.txt").write_text(candidate.secret)
     record_origin(destination, candidate.lms)  # the Canvas or Moodle name, for the feedback's bulk upload
 
 

@@ -8,6 +8,7 @@ code runs in a kernel of the student's own server through Jupyter's websocket pr
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import time
@@ -162,7 +163,7 @@ class StudentKernel:
         self.student.server_api("DELETE", f"api/kernels/{self.id}")
 
 
-def _alert(html: str, css_class: str = "alert") -> str:
+def _alert(page: str, css_class: str = "alert") -> str:
     """The text of the first element whose class starts with ``css_class`` in a hub page (its message)."""
-    match = re.search(rf'class="[^"]*{css_class}[^"]*"[^>]*>(.*?)</(p|div)>', html, re.S)
-    return re.sub(r"<[^>]+>|\s+", " ", match.group(1)).strip() if match else ""
+    match = re.search(rf'class="[^"]*{css_class}[^"]*"[^>]*>(.*?)</(p|div)>', page, re.S)
+    return html.unescape(re.sub(r"<[^>]+>|\s+", " ", match.group(1)).strip()) if match else ""
