@@ -2,7 +2,8 @@
 
 Read from what grading already keeps; nothing is run again:
 
-    gradebook + grading_status.json   each student's score and what happened to each notebook (``grades.py``)
+    gradebook + grading_status.json   each student's score and what happened to each notebook, how late it was
+                                      handed in and the late penalty (``grades.py``)
     the judge's Verdicts              each test cell's outcome and the classic mistake named (grading_status.json)
     submitted/<student>/<stage>/      the code of the exercise cells, compared pairwise (``similarity.py``)
 
@@ -70,6 +71,18 @@ class MistakeCount:
 
 
 @dataclass(frozen=True)
+class LateHandIn:
+    """A graded notebook handed in after the student's deadline: how late, and what the late policy took off;
+    ``past_last_accepted``: after the last accepted moment (kept and graded, counted 0, flagged)."""
+
+    student: str
+    days_late: float
+    penalty: float
+    points_before_penalty: float
+    past_last_accepted: bool
+
+
+@dataclass(frozen=True)
 class Ungraded:
     """A student's notebook the report has no verdicts for, and why (the grade table's status in words)."""
 
@@ -88,6 +101,8 @@ class StageReport:
     without_verdicts: list = field(default_factory=list)  # graded before verdicts were kept
     pairs: list = field(default_factory=list)         # SimilarPair above the threshold, most similar first
     compared: int = 0                                 # students whose code was compared
+    late: list = field(default_factory=list)          # LateHandIn, the latest first
+    due: object = None                                # the due date (aware UTC datetime), None: no due date
 
     @property
     def mean_share(self) -> float | None:
@@ -111,6 +126,11 @@ class ClassReport:
     missing: list                 # sentences: what the report could not show, and how to get it
     threshold: float = THRESHOLD
     unreadable: list = field(default_factory=list)  # Ungraded: files collect could not read (stage unknown)
+
+    @property
+    def past_last_accepted(self) -> list:
+        """(stage, student) of every graded hand-in that came after the last accepted moment."""
+        return [(s.stage, late.student) for s in self.stages for late in s.late if late.past_last_accepted]
 
     @property
     def ranked(self) -> list:
@@ -188,7 +208,7 @@ def build_class_report(course: Course = Course(), names: bool = False, threshold
     report = ClassReport([], students, shown, missing, threshold)
     waiting = 0
     for stage in grades.stages:
-        part = StageReport(stage, grades.max_score[stage])
+        part = StageReport(stage, grades.max_score[stage], due=grades.due.get(stage))
         verdicts = {}
         for student in grades.students:
             grade = student.stages[stage]
@@ -203,11 +223,15 @@ def build_class_report(course: Course = Course(), names: bool = False, threshold
                 waiting += grade.status.startswith(NOT_AUTOGRADED)
                 continue
             part.scores[student.id] = grade.score
+            if grade.late_seconds > 0:
+                part.late.append(LateHandIn(student.id, grade.days_late, grade.late_penalty,
+                                            grade.score_before_penalty, grade.past_last_accepted))
             kept: list[Verdict] = verdicts_from_status(status.get(student.id, {}).get(stage, {}))
             if kept:
                 verdicts[student.id] = kept
             else:
                 part.without_verdicts.append(student.id)
+        part.late.sort(key=lambda late: (-late.days_late, late.student))
         source = nbformat.read(source_notebook(stage), 4)
         part.tests, part.mistakes = _summaries(stage, _test_ids(source), verdicts)
         handed_in = sorted({*part.scores, *(u.student for u in part.ungraded)})

@@ -16,7 +16,8 @@ else the student id when it is a number; rows without one are written and named 
 will skip them. ``Last modified (grade)`` is the time of the export, so Moodle takes these grades over
 older ones. An empty Grade is a grade not final yet (written answers still to grade by hand, not
 autograded, or could not be graded): Moodle leaves that student's grade as it is. ``Status`` and
-``Feedback comments`` say what is pending.
+``Feedback comments`` say what is pending, and for a late hand-in how late it was and the points the late
+policy took off (the Grade is after the penalty).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from pathlib import Path
 
 from traitlets import Bool
 
-from .grades import StageGrade
+from .grades import StageGrade, duration
 from .lms_export import CourseExportPlugin
 
 HEADER = ["Identifier", "Full name", "Email address", "Status", "Grade", "Maximum Grade", "Grade can be changed",
@@ -39,12 +40,23 @@ def moodle_time(moment: datetime | None) -> str:
     return moment.strftime("%A, %d %B %Y, %I:%M %p") if moment else "-"
 
 
+def late_comment(grade: StageGrade) -> str:
+    """`` Handed in 1 day 2 h after your deadline: 0.6 points off (late penalty).`` ('' when on time)."""
+    if grade.late_seconds <= 0:
+        return ""
+    if grade.past_last_accepted:
+        return (f" Handed in {duration(grade.late_seconds)} after your deadline, after the last accepted moment: "
+                f"graded ({grade.score_before_penalty:g} points) but counted 0 by the late policy.")
+    points = f"{grade.late_penalty:g} point{'' if grade.late_penalty == 1 else 's'}"
+    return f" Handed in {duration(grade.late_seconds)} after your deadline: {points} off (late penalty)."
+
+
 def comment(grade: StageGrade, maximum: float) -> str:
     if grade.final:
-        return f"{grade.score:g} of {maximum:g} points."
+        return f"{grade.score:g} of {maximum:g} points." + late_comment(grade)
     if grade.pending_points:
         return (f"{grade.score:g} of {maximum:g} points so far: {grade.pending_points:g} points of written answers "
-                "are not graded yet.")
+                "are not graded yet." + late_comment(grade))
     return f"Not graded yet ({grade.status})."
 
 

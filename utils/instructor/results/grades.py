@@ -6,11 +6,17 @@ points only, and the table says so instead of showing a silent 0.
 
 ``grades.csv`` (``make grades``), one row per student, then a ``(max)`` row::
 
-    student_id,01_vanilla_gradients,01_vanilla_gradients status,...,total,total final,pending manual points
-    alice,4.0,pending manual grading: 2 points of written answers not graded by hand yet,...,4.0,no,2.0
-    bob,5.0,graded,...,5.0,yes,0.0
-    carol,0.0,not submitted,...,0.0,yes,0.0
-    (max),6.0,"6 points: 4 automatic, 2 written (graded by hand)",...,82.0,,19.0
+    student_id,01_vanilla_gradients,01_vanilla_gradients status,01_vanilla_gradients days late,01_vanilla_gradients late penalty,...,total,total final,pending manual points
+    alice,4.0,pending manual grading: 2 points of written answers not graded by hand yet,0,0,...,4.0,no,2.0
+    bob,4.5,late: 1 day 2 h after the deadline (...): 0.5 points off (late penalty),1.08,0.5,...,4.5,yes,0.0
+    carol,0.0,not submitted,,,...,0.0,yes,0.0
+    (max),6.0,"6 points: 4 automatic, 2 written (graded by hand)",due 2026-10-12 21:59 UTC,10 % of the score per ...,82.0,,19.0
+
+A stage's points are the points that count: its score less the late penalty (nbgrader's
+``late_submission_penalty``, set by the late policy, ``grading/late_policy.py``). ``<stage> days late`` is how long
+after the student's deadline (the due date in ``schedule.csv`` plus their extension) it was handed in, in days
+(0: on time; empty: no hand-in time in the gradebook, e.g. nothing handed in), ``<stage> late penalty`` the points the policy took off. The ``(max)``
+row holds the stage's due date and the policy in words there.
 
 A stage's status is one of, or ``graded`` with ``; ``-joined notes:
 
@@ -19,7 +25,10 @@ A stage's status is one of, or ``graded`` with ``; ``-joined notes:
 - ``not submitted``; ``submitted, not autograded yet (run make autograde)``;
 - ``could not be graded: <reason>``; ``timed out: <reason>`` (the whole notebook was stopped);
 - notes: ``graded WITHOUT sandbox``, ``cells [...] ran out of time (0 points)``, ``the kernel died N time(s)``,
-  ``N points graded by hand before the latest autograde (formgrader marks them for review)``.
+  ``N points graded by hand before the latest autograde (formgrader marks them for review)``,
+  ``late: <how long> after the deadline (...): N points off (late penalty)``, or, for a hand-in after the
+  last accepted moment, ``handed in after the last accepted moment: <how long> after the deadline (...): kept
+  and graded (N points), counts 0 by the late policy, to count it grant an extension (make extension ...)``.
 
 ``total final`` is ``yes`` when no stage is pending, waiting for autograding or failed to grade;
 a stage that was not submitted counts as a final 0.
@@ -30,11 +39,16 @@ from __future__ import annotations
 import csv
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
+from ..gradebook.extensions import handed_in
+from ..gradebook.late_penalties import reassess
 from ..grading.autograde import load_status, submission_hash
+from ..grading.late_policy import course_late_policy, late_policy
+from ..intake.hand_in_time import time_note
 from ..paths import Course, stages
+from ..prepare.schedule import from_gradebook_time
 
 GRADED = "graded"
 NOT_SUBMITTED = "not submitted"
@@ -43,6 +57,8 @@ PENDING = "pending manual grading"
 COULD_NOT = "could not be graded"
 TIMED_OUT = "timed out"
 UNREADABLE = "not submitted, but a file that could not be read was handed in"
+LATE = "late"
+PAST_LAST_ACCEPTED = "handed in after the last accepted moment"
 #: Statuses whose score may still change: a total that includes one of them is not final.
 NOT_FINAL = (PENDING, NOT_AUTOGRADED, COULD_NOT, TIMED_OUT)
 
@@ -59,10 +75,24 @@ class StageGrade:
     status: str
     pending_points: float = 0.0
     timestamp: datetime | None = None
+    #: How long after the student's deadline it was handed in (0: on time, or no due date).
+    late_seconds: float = 0.0
+    #: Points the late policy took off (``score`` is what is left).
+    late_penalty: float = 0.0
+    #: Handed in after the last accepted moment: kept and graded, counts 0, flagged.
+    past_last_accepted: bool = False
 
     @property
     def final(self) -> bool:
         return not any(self.status.startswith(word) or f"; {word}" in self.status for word in NOT_FINAL)
+
+    @property
+    def days_late(self) -> float:
+        return round(self.late_seconds / 86400, 2)
+
+    @property
+    def score_before_penalty(self) -> float:
+        return round(self.score + self.late_penalty, 2)
 
 
 @dataclass
@@ -99,6 +129,7 @@ class ClassGrades:
     max_score: dict      # stage -> points
     manual_points: dict  # stage -> points graded by hand (written answers)
     students: list       # StudentGrades, sorted by id
+    due: dict = field(default_factory=dict)  # stage -> due date (aware UTC) as the gradebook has it, or None
 
 
 def grading_status(entry: dict | None, pending_points: float = 0.0, submitted: str | None = None,
@@ -144,6 +175,36 @@ def grading_status(entry: dict | None, pending_points: float = 0.0, submitted: s
     return "; ".join(notes) or GRADED
 
 
+def duration(seconds: float) -> str:
+    """``2 days 3 h 5 min`` (to the minute; under a minute in seconds).
+
+    >>> duration(93900), duration(59), duration(86400)
+    ('1 day 2 h 5 min', '59 s', '1 day')
+    """
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    minutes = int(seconds // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{days} day{'s' if days != 1 else ''}" if days else "", f"{hours} h" if hours else "",
+             f"{minutes} min" if minutes else ""]
+    return " ".join(part for part in parts if part)
+
+
+def late_note(seconds: float, penalty: float, due: datetime, extension: timedelta | None, past: bool,
+              note: str = "", student: str = "", stage: str = "") -> str:
+    """The grade table's note on a late hand-in (see the module's docstring); ``due`` is aware UTC, ``note`` what
+    collect said about the hand-in's time (a Canvas late_ mark), ``student`` and ``stage`` name the fix."""
+    deadline = f"due {due:%Y-%m-%d %H:%M} UTC"
+    if extension:
+        deadline += f" + extension of {extension.total_seconds() / 86400:g} days"
+    when = f"{duration(seconds)} after the deadline ({deadline}{', ' + note.rstrip('.') if note else ''})"
+    if past:
+        return (f"{PAST_LAST_ACCEPTED}: {when}: kept and graded ({_points(penalty)}), counts 0 by the late policy, "
+                f"to count it grant an extension (make extension STUDENT={student} STAGE={stage} DAYS=...)")
+    return f"{LATE}: {when}: {_points(penalty)} off (late penalty)"
+
+
 def manual_points(gradebook, assignment: str) -> float:
     """Points of ``assignment`` graded by hand: grade cells that are also solution cells (written or coded
     answers) and task cells. Autograded test cells are grade cells without a solution cell of that name."""
@@ -187,20 +248,30 @@ def class_grades(course: Course = Course(), gradebook=None) -> ClassGrades:
 
     status = load_status(course)
     unreadable = (json.loads(course.collect_problems.read_text()) if course.collect_problems.exists() else {})
+    policy, course_policy = late_policy(), course_late_policy()
     known = {a.name for a in gradebook.assignments}
     names = [s for s in stages() if s in known] + sorted(known - set(stages()))
     pending, review = _hand_grading(gradebook)
     result = ClassGrades(names, {s: gradebook.find_assignment(s).max_score for s in names},
-                         {s: manual_points(gradebook, s) for s in names}, [])
+                         {s: manual_points(gradebook, s) for s in names}, [],
+                         {s: from_gradebook_time(gradebook.find_assignment(s).duedate) for s in names})
     for student in sorted(gradebook.students, key=lambda s: s.id):
         row = StudentGrades(student.id, student.first_name or "", student.last_name or "", student.email or "",
                             student.lms_user_id or "")
         for stage in names:
             entry = status.get(student.id, {}).get(stage)
             folder = course.submitted / student.id / stage
+            late, penalty, past = 0.0, 0.0, False
             try:
                 submission = gradebook.find_submission(stage, student.id)
-                score, timestamp, submitted = round(submission.score, 2), submission.timestamp, "gradebook"
+                if not handed_in(submission):  # a row that only carries an extension (make extension)
+                    raise MissingEntry(f"{student.id} has not handed in {stage}")
+                # The penalty is a share of the score: hand grades since autograde change it.
+                reassess(gradebook, submission, policy)
+                late, penalty = submission.total_seconds_late, round(submission.late_submission_penalty or 0.0, 2)
+                past = bool(late and course_policy and course_policy.past_last_accepted(late))
+                score = round(submission.score - penalty, 2)
+                timestamp, submitted = submission.timestamp, "gradebook"
             except MissingEntry:
                 score, timestamp = 0.0, None
                 submitted = "folder" if folder.is_dir() else None
@@ -210,7 +281,12 @@ def class_grades(course: Course = Course(), gradebook=None) -> ClassGrades:
             waiting = pending.get(key, 0.0) if submitted == "gradebook" else 0.0
             text = grading_status(entry, waiting, submitted, review.get(key, 0.0), changed,
                                   unreadable.get(student.id))
-            row.stages[stage] = StageGrade(score, text, waiting if PENDING in text else 0.0, timestamp)
+            if late and submitted == "gradebook":
+                note = late_note(late, penalty, from_gradebook_time(submission.assignment.duedate),
+                                 submission.extension, past, time_note(course, student.id, stage), student.id, stage)
+                text = note if text == GRADED else f"{text}; {note}"
+            row.stages[stage] = StageGrade(score, text, waiting if PENDING in text else 0.0, timestamp, late, penalty,
+                                           past)
         result.students.append(row)
     return result
 
@@ -222,18 +298,27 @@ def grade_table(course: Course = Course(), gradebook=None) -> list[dict]:
     for student in grades.students:
         row = {"student_id": student.id}
         for stage in grades.stages:
-            row[stage] = student.stages[stage].score
-            row[f"{stage} status"] = student.stages[stage].status
+            grade = student.stages[stage]
+            row[stage] = grade.score
+            row[f"{stage} status"] = grade.status
+            known = grade.timestamp is not None  # the hand-in's time is in the gradebook
+            row[f"{stage} days late"] = grade.days_late if known else ""
+            row[f"{stage} late penalty"] = grade.late_penalty if known else ""
         row["total"] = student.total
         row["total final"] = "yes" if student.final else "no"
         row["pending manual points"] = student.pending_points
         rows.append(row)
     maximum = {"student_id": "(max)"}
+    policy = late_policy()
+    described = policy.describe() if hasattr(policy, "describe") else f"nbgrader's {type(policy).__name__}"
     for stage in grades.stages:
         top, by_hand = grades.max_score[stage], grades.manual_points[stage]
         maximum[stage] = top
         maximum[f"{stage} status"] = (f"{_points(top)}: {top - by_hand:g} automatic, {by_hand:g} written "
                                       "(graded by hand)" if by_hand else f"{_points(top)}, all automatic")
+        due = grades.due.get(stage)
+        maximum[f"{stage} days late"] = f"due {due:%Y-%m-%d %H:%M} UTC" if due else "no due date"
+        maximum[f"{stage} late penalty"] = described
     maximum["total"] = sum(grades.max_score.values())
     maximum["total final"] = ""
     maximum["pending manual points"] = sum(grades.manual_points.values())
@@ -256,7 +341,7 @@ def summary(rows: list[dict]) -> str:
     """``; 3 notebooks need a look ...; 12 points of written answers to grade by hand (5 totals not final)``."""
     statuses = [value for row in rows for key, value in row.items() if key.endswith(" status")]
     flagged = sum(1 for value in statuses
-                  if any(part not in (GRADED, NOT_SUBMITTED) and not part.startswith(PENDING)
+                  if any(part not in (GRADED, NOT_SUBMITTED) and not part.startswith((PENDING, f"{LATE}: "))
                          for part in value.split("; ")))
     waiting = sum(float(row["pending manual points"]) for row in rows)
     open_totals = sum(1 for row in rows if row["total final"] == "no")

@@ -6,6 +6,9 @@ subclass ``CourseExportPlugin``, which reads ``grades.class_grades`` (scores, th
 the written-answer points still to be graded by hand) for the course whose ``CourseDirectory.root`` nbgrader
 was given, and honours nbgrader's ``--assignment`` and ``--student`` lists.
 
+A late hand-in's grade is its points after the late penalty (``grades.py``); the log names every late hand-in
+with its penalty, and, flagged, every one handed in after the last accepted moment (kept and graded, counted 0).
+
 Pending grades are never exported as a final 0: a stage whose written answers are not all graded by hand
 yet (or that is waiting for autograding, or could not be graded) is left **empty**, which Canvas and
 Moodle both read as "not graded yet" (and leave an existing grade alone), and the log says how many.
@@ -69,6 +72,17 @@ class CourseExportPlugin(ExportPlugin):
                       if s.stages[stage].status == NOT_SUBMITTED)
         self.log.info("wrote %s: %s, %d students, %d grades (%d of them 0 for not submitted)", path, what,
                       len(grades.students), written, missing)
+        late = [(s.id, stage, s.stages[stage]) for s in grades.students for stage in grades.stages
+                if s.stages[stage].late_seconds > 0]
+        if late:
+            self.log.info("%d late hand-ins, graded after the late penalty: %s", len(late),
+                          ", ".join(f"{student} {stage} ({g.days_late:g} days late, -{g.late_penalty:g})"
+                                    for student, stage, g in late[:20]) + (" ..." if len(late) > 20 else ""))
+        past = [(student, stage) for student, stage, g in late if g.past_last_accepted]
+        if past:
+            self.log.warning("%d hand-ins came after the last accepted moment: kept and graded, exported as 0 by the "
+                             "late policy (grant an extension with make extension to count one): %s", len(past),
+                             ", ".join(f"{student} {stage}" for student, stage in past))
         if left:
             points = sum(g.pending_points for _, _, g in left)
             self.log.warning("%d grades left EMPTY, not final yet (%g points of written answers to grade by hand "
