@@ -133,3 +133,9 @@ demo-class: $(STAMP)
 ## bench-grading: one student's eight notebooks graded three ways side by side (make autograde, plain nbgrader, plain execution) and a class of 20
 bench-grading: $(STAMP)
 	$(BIN)/python -m utils.instructor.tools.bench_grading
+
+.PHONY: bench-hub
+## bench-hub [STUDENTS=4]: as root, a real hub on this machine with n simulated students who log in, fetch stage 01 and run it: memory and CPU per student, login to first result, how many students this machine holds, the machine a class of 200 needs
+bench-hub: $(if $(filter 0,$(shell id -u)),$(VENV)/.system-hub $(STAMP))
+	@test "$$(id -u)" = 0 || { echo "bench-hub: run it as root (sudo make bench-hub): it starts a real hub, which makes a system account for each simulated student and starts their server as that account"; exit 2; }
+	$(BIN)/python -m utils.instructor.tools.bench_hub $(if $(STUDENTS),--students $(STUDENTS))
