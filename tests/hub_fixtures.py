@@ -57,3 +57,10 @@ def stage_score(course, student: str, stage: str = STAGE) -> float:
 
     with Gradebook(course.db_url) as gradebook:
         return gradebook.find_submission(stage, student).score
+
+
+def stage_max_score(course, student: str, stage: str = STAGE) -> float:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(course.db_url) as gradebook:
+        return gradebook.find_submission(stage, student).max_score

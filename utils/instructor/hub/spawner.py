@@ -19,6 +19,7 @@ from pathlib import Path
 from jupyterhub.spawner import LocalProcessSpawner, set_user_setuid
 
 from .accounts import student_account
+from .due_dates_file import write_due_dates
 from .exchange import ClassExchange
 from .jupyter_config import config_path, write_instructor_config, write_student_config
 from .settings import CourseHub
@@ -55,6 +56,7 @@ class CourseSpawner(LocalProcessSpawner):
             account = student_account(self.user.name)
             exchange = ClassExchange(settings.exchange_root)
             exchange.open_for(account.name, account.uid, account.gid)
+            write_due_dates(settings, account)
             self.cmd = student_server_command([SINGLEUSER], account, exchange, write_student_config(settings),
                                               memory_gb=settings.memory_gb, processes=settings.processes)
             self.default_url = "/lab"
