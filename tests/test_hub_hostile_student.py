@@ -23,24 +23,33 @@ from tests.hub_fixtures import STAGE, exchange_action, fill_in_stage01, needs_hu
 
 pytestmark = needs_hub
 
-ALICE, BOB = f"alice{secrets.token_hex(3)}", f"bob{secrets.token_hex(3)}"
+ALICE, BOB, TEACHER = f"alice{secrets.token_hex(3)}", f"bob{secrets.token_hex(3)}", f"teach{secrets.token_hex(3)}"
 
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory):
     from utils.instructor.tools.scratch_hub import ScratchHub
 
-    with ScratchHub(tmp_path_factory.mktemp("hub"), students=[ALICE, BOB],
+    with ScratchHub(tmp_path_factory.mktemp("hub"), students=[ALICE, BOB], instructors=[TEACHER],
                     release=(STAGE, "02_gradient_x_input")) as running:
         yield running
 
 
 @pytest.fixture(scope="module")
-def alice_graded(hub):
-    """Alice's solved stage 01, handed in through the exchange, collected and autograded."""
+def teacher(hub):
+    """The instructor, logged in, with their server (formgrader) running."""
+    teacher = hub.student(TEACHER)
+    teacher.sign_up()
+    teacher.log_in()
+    teacher.start_server()
+    return teacher
+
+
+@pytest.fixture(scope="module")
+def alice_graded(hub, teacher):
+    """Alice's solved stage 01, handed in through the exchange, collected with formgrader's Collect button (the
+    course's collect) and autograded."""
     from utils.instructor.grading.autograde import autograde_all
-    from utils.instructor.hub.exchange import ClassExchange
-    from utils.instructor.intake.collect import collect
 
     alice = hub.student(ALICE)
     alice.sign_up()
@@ -49,8 +58,9 @@ def alice_graded(hub):
     exchange_action(alice, "fetch")
     fill_in_stage01(alice)
     assert exchange_action(alice, "submit")["success"]
-    report = collect(None, hub.course, exchange=ClassExchange(hub.root / "exchange"), log=lambda *a: None)
-    assert (ALICE, STAGE) in report.collected
+    collected = teacher.server_api("POST", f"formgrader/api/assignment/{STAGE}/collect")
+    assert collected.status_code == 200 and collected.json()["success"], collected.text
+    assert (hub.course.submitted / ALICE / STAGE / "submission_secret.txt").is_file()
     results = autograde_all(hub.course, only_student=ALICE, log=lambda *a: None)
     assert [r.ok for r in results] == [True]
     submitted = (hub.course.submitted / ALICE / STAGE / f"{STAGE}.ipynb").read_bytes()
@@ -158,8 +168,11 @@ nbformat.write(nb, os.path.expanduser("~/{STAGE}/{STAGE}.ipynb"))
 
 
 def test_a_hostile_student_reaches_nothing_of_another_student_or_the_instructor(hub, alice_graded):
+    import websocket
+
     from utils.instructor.hub.exchange import ClassExchange
     from utils.instructor.intake.collect import collect
+    from utils.instructor.tools.hub_client import HubClientError
 
     alice, submitted, score = alice_graded
     assert score > 0
@@ -189,8 +202,8 @@ def test_a_hostile_student_reaches_nothing_of_another_student_or_the_instructor(
     assert stage_score(hub.course, ALICE) == score
 
     kernel = bob.kernel()  # last: Bob kills every process he may signal, his own server with it
-    with pytest.raises(Exception):
-        kernel.run("import os, signal; os.kill(-1, signal.SIGKILL)", timeout=30)
+    with pytest.raises((HubClientError, websocket.WebSocketException, ConnectionError)):
+        kernel.run("import os, signal; os.kill(-1, signal.SIGKILL)", timeout=20)
     alive = alice.kernel()
     assert alive.run("print(6 * 7)").stdout.strip() == "42"
     alive.close()
@@ -219,3 +232,11 @@ def _quietly(action, *args):
         action(*args)
     except Exception:  # noqa: BLE001 (the hub went away during the request: what the test is about)
         pass
+
+
+def test_formgrader_is_the_instructors_not_the_students(hub, teacher, alice_graded):
+    page = teacher.server_api("GET", "formgrader")
+    assert page.status_code == 200 and "formgrader" in page.text.lower()
+    alice, _, _ = alice_graded
+    assert alice.server_api("GET", "formgrader").status_code == 404
+    assert alice.server_api("GET", "formgrader/api/assignments").status_code == 404

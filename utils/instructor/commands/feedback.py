@@ -1,10 +1,11 @@
-"""feedback: HTML feedback per student and stage in feedback/, hidden tests not shown; with ``--format canvas`` or
-``--format moodle`` also the one zip per stage that the LMS takes back in a single upload (``feedback_lms_zips``)."""
+"""feedback: HTML feedback per student and stage in feedback/, hidden tests not shown, handed back through the hub's
+exchange where the class uses the hub (each student fetches theirs in the Assignments tab); with ``--format canvas``
+or ``--format moodle`` also the one zip per stage that the LMS takes back in a single upload (``feedback_lms_zips``)."""
 
 import sys
 
-HELP = ("HTML feedback per student in feedback/; --format canvas|moodle also writes the LMS's bulk upload, one zip "
-        "per stage, in feedback_uploads/")
+HELP = ("HTML feedback per student in feedback/, released through the hub's exchange where there is one; "
+        "--format canvas|moodle also writes the LMS's bulk upload, one zip per stage, in feedback_uploads/")
 
 
 def add_arguments(parser) -> None:
@@ -24,6 +25,7 @@ def run(args) -> int:
 
     course = Course()
     pages = generate_feedback(course)
+    _release_through_the_exchange(pages)
     if args.format:
         try:
             write_lms_zips(course, args.format, pages)
@@ -31,3 +33,12 @@ def run(args) -> int:
             print(f"feedback: {error}", file=sys.stderr)
             return 2
     return 0
+
+
+def _release_through_the_exchange(pages) -> None:
+    """Where the class works on the hub, hand each page back through the exchange (``hub/class_release.py``)."""
+    from ..hub.class_release import release_feedback_to_class
+    from ..hub.settings import hub_settings
+
+    if pages:
+        release_feedback_to_class(sorted({page.parent.name for page in pages}), hub_settings())

@@ -51,11 +51,13 @@ def write_student_config(settings: CourseHub) -> Path:
 
 
 def write_instructor_config(settings: CourseHub) -> Path:
-    """``<state>/instructor/``: nbgrader's exchange at its host path, feedback released per student."""
+    """``<state>/instructor/``: nbgrader's exchange at its host path; formgrader's Collect and Release Feedback
+    buttons do what ``make collect`` and ``make feedback`` do."""
     folder = settings.state / "instructor"
     _write(folder / "nbgrader_config.py",
            "c = get_config()  # noqa: F821  (written by the course's hub: utils/instructor/hub/jupyter_config.py)\n"
            f"c.Exchange.root = {settings.exchange_root!r}\n"
            "c.Exchange.path_includes_course = False\n"
-           "c.ExchangeFactory.release_feedback = 'utils.instructor.hub.exchange.PerStudentReleaseFeedback'\n")
+           "c.ExchangeFactory.release_feedback = 'utils.instructor.hub.exchange.PerStudentReleaseFeedback'\n"
+           "c.ExchangeFactory.collect = 'utils.instructor.hub.formgrader_collect.CourseCollect'\n")
     return folder

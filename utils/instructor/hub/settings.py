@@ -39,6 +39,8 @@ class CourseHub(Configurable):
     memory_gb = Integer(8,
                         help="address space (GB) of each process in a student's server (torch maps about 2 GB of "
                              "libraries; a kernel with EfficientNet-Lite0 uses under 1 GB)").tag(config=True)
+    threads = Integer(2, help="threads each student's kernel computes with (OMP_NUM_THREADS); torch would otherwise "
+                              "take one per core of the machine in every kernel").tag(config=True)
     processes = Integer(512,
                         help="processes and threads a student may run at once (a fork bomb stops there)").tag(config=True)
 

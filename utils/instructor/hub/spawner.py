@@ -58,7 +58,8 @@ class CourseSpawner(LocalProcessSpawner):
             exchange.open_for(account.name, account.uid, account.gid)
             write_due_dates(settings, account)
             self.cmd = student_server_command([SINGLEUSER], account, exchange, write_student_config(settings),
-                                              memory_gb=settings.memory_gb, processes=settings.processes)
+                                              memory_gb=settings.memory_gb, processes=settings.processes,
+                                              threads=settings.threads)
             self.default_url = "/lab"
         return await super().start()
 

@@ -32,7 +32,7 @@ TMPFS_BYTES = 1 << 30
 
 
 def student_server_command(command: list[str], account: Account, exchange: ClassExchange, config_dir: Path,
-                           memory_gb: int = 8, processes: int = 512) -> list[str]:
+                           memory_gb: int = 8, processes: int = 512, threads: int = 2) -> list[str]:
     """``command`` (``jupyterhub-singleuser`` and its arguments) in the student's sandbox; run it as root."""
     bwrap = shutil.which("bwrap")
     if not bwrap:
@@ -55,7 +55,9 @@ def student_server_command(command: list[str], account: Account, exchange: Class
     args += ["--chdir", home]
     environment = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "PYTHONPATH": str(ROOT),
                    "JUPYTER_CONFIG_PATH": config_path(CONFIG_IN_SANDBOX), "SHELL": "/bin/bash", "HOME": home,
-                   "USER": account.name, "LANG": "C.UTF-8"}
+                   "USER": account.name, "LANG": "C.UTF-8",
+                   # torch would start a thread per core of the machine in every student's kernel
+                   "OMP_NUM_THREADS": str(threads)}
     for name, value in environment.items():
         args += ["--setenv", name, value]
     args += ["--", shutil.which("setpriv") or "setpriv", f"--reuid={account.uid}", f"--regid={account.gid}",

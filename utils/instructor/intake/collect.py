@@ -295,10 +295,10 @@ def _open(submissions: Path, unpack_dir: Path) -> Path:
 
 
 def collect(submissions, course: Course = Course(), log=print, roster=None, exchange=None,
-            max_handin_bytes: int = 50 << 20) -> CollectReport:
+            max_handin_bytes: int = 50 << 20, only_stage: str | None = None) -> CollectReport:
     """Collect ``submissions`` into ``course``; ``roster``: an nbgrader student CSV to import first.
     ``submissions`` None: the hand-ins in the hub's ``exchange`` (``hub.exchange.ClassExchange``), each at most
-    ``max_handin_bytes``.
+    ``max_handin_bytes`` (``only_stage``: those handed in for that stage only, as formgrader's Collect button asks).
 
     Raises SubmissionsNotFound, NothingToCollect or CollectError (messages say what to
     pass) and RosterError for an unusable roster; everything about single files is in
@@ -307,7 +307,7 @@ def collect(submissions, course: Course = Course(), log=print, roster=None, exch
     chosen: dict[tuple[str, str], list[tuple[Candidate, nbformat.NotebookNode]]] = {}
     with tempfile.TemporaryDirectory() as unpack:
         if submissions is None:
-            candidates = _from_exchange(exchange, max_handin_bytes, report)
+            candidates = _from_exchange(exchange, max_handin_bytes, report, only_stage)
         else:
             submissions = Path(submissions).expanduser()
             folder = _open(submissions, Path(unpack))
@@ -359,14 +359,14 @@ def _already_collected(course: Course, student: str, stage: str, candidate: Cand
     return bool(candidate.secret) and stored.is_file() and stored.read_text() == candidate.secret
 
 
-def _from_exchange(exchange, max_bytes: int, report: CollectReport) -> list[Candidate]:
+def _from_exchange(exchange, max_bytes: int, report: CollectReport, only_stage: str | None = None) -> list[Candidate]:
     """One candidate per notebook of every hand-in the exchange holds (refusals go to the report)."""
     from .exchange_intake import exchange_hand_ins
 
     if exchange is None:
         raise CollectError("no SUBMISSIONS and no exchange: pass the folder of submissions (or the LMS's download "
                            ".zip), or collect from the hub's exchange")
-    accepted, refused = exchange_hand_ins(exchange, max_bytes)
+    accepted, refused = exchange_hand_ins(exchange, max_bytes, only_stage)
     report.problems.extend(refused)
     if not accepted and not refused:
         raise NothingToCollect(f"nothing has been handed in through the exchange at {exchange.course_path} yet")

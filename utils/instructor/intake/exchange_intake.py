@@ -32,7 +32,7 @@ def refusal(hand_in: HandIn, max_bytes: int) -> str | None:
     if uid is not None and hand_in.owner_uid != uid:
         return f"the folder {hand_in.path.name} is not owned by {hand_in.folder_of}'s account; refused"
     if hand_in.size > max_bytes:
-        return (f"{hand_in.size / 1e6:.0f} MB handed in, more than the {max_bytes / 1e6:.0f} MB a hand-in may be; "
+        return (f"{hand_in.size / 2**20:.0f} MB handed in, more than the {max_bytes / 2**20:.0f} MB a hand-in may be; "
                 "refused: hand in the notebook alone (clear large outputs)")
     if not notebooks(hand_in):
         return "the hand-in holds no notebook (an empty submission); nothing to grade"
@@ -43,10 +43,14 @@ def notebooks(hand_in: HandIn) -> list[Path]:
     return sorted(p for p in hand_in.path.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 
 
-def exchange_hand_ins(exchange: ClassExchange, max_bytes: int) -> tuple[list[tuple[HandIn, Path]], list]:
-    """(hand-in, notebook) pairs to collect, and (who, file, reason) for those refused."""
+def exchange_hand_ins(exchange: ClassExchange, max_bytes: int,
+                      only_stage: str | None = None) -> tuple[list[tuple[HandIn, Path]], list]:
+    """(hand-in, notebook) pairs to collect, and (who, file, reason) for those refused; ``only_stage``: the hand-ins
+    nbgrader's submit filed under that stage."""
     accepted, refused = [], []
     for hand_in in exchange.hand_ins():
+        if only_stage and hand_in.stage != only_stage:
+            continue
         why = refusal(hand_in, max_bytes)
         if why:
             refused.append((hand_in.folder_of, hand_in.path.name, why))

@@ -142,7 +142,11 @@ class StudentKernel:
         while not (idle and replied):
             if time.time() > deadline:
                 raise HubClientError(f"code did not finish within {timeout:.0f} s in {self.student.name}'s kernel")
-            message = json.loads(self.socket.recv())
+            self.socket.settimeout(max(0.1, deadline - time.time()))
+            try:
+                message = json.loads(self.socket.recv())
+            except websocket.WebSocketTimeoutException:
+                continue
             if message.get("parent_header", {}).get("msg_id") != msg_id:
                 continue
             kind, content = message["msg_type"], message["content"]

@@ -75,14 +75,18 @@ class ScratchHub:
         from ..hub.class_release import release_to_class
         from ..hub.settings import hub_settings
 
-        for stage in self.release:
-            release_to_class(stage, hub_settings(self.root), log=lambda *a: None)
+        try:
+            for stage in self.release:
+                release_to_class(stage, hub_settings(self.root), log=lambda *a: None)
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
         return self
 
     def start(self) -> None:
         """Start (or restart) the hub and wait until it answers."""
-        launch = HubLaunch(self.root, self.ports,
-                           [f"--CourseHub.instructors={self.instructors!r}", *self.extra])
+        launch = HubLaunch(self.root, self.ports,  # a list trait on JupyterHub's command line: one flag per item
+                           [*(f"--CourseHub.instructors={name}" for name in self.instructors), *self.extra])
         launch.prepare()
         out = open(self.log_path or self.root / "hub.log", "ab")
         self.process = subprocess.Popen(launch.command(), cwd=self.root, stdout=out, stderr=subprocess.STDOUT,
