@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
 HELP = "serve the class from this machine: JupyterHub with the roster's login, nbgrader's Assignments tab, formgrader"
+PASSES_OPTIONS_TO = "JupyterHub"  # e.g. --CourseHub.idle_timeout=1800 (see utils/instructor/__main__.py)
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("--ip", default="", help="the address the class connects to (default: every interface)")
     parser.add_argument("--port", type=int, default=8000, help="the class's port (default 8000)")
-    parser.add_argument("jupyterhub_options", nargs=argparse.REMAINDER,
-                        help="any further JupyterHub option, e.g. --CourseHub.idle_timeout=1800")
 
 
 def run(args) -> int:
     from ..hub.launch import HubLaunch, HubPorts, HubRefused
     from ..paths import Course
 
-    launch = HubLaunch(Course().root, HubPorts(args.ip, args.port), list(args.jupyterhub_options))
+    launch = HubLaunch(Course().root, HubPorts(args.ip, args.port), list(args.passed_options))
     try:
         launch.prepare()
     except HubRefused as error:

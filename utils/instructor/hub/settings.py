@@ -35,7 +35,8 @@ class CourseHub(Configurable):
     max_handin_mb = Integer(50, help="a hand-in larger than this (MB) is refused at collect").tag(config=True)
     idle_timeout = Integer(3600,
                            help="seconds after which an idle student's server is stopped (jupyterhub-idle-culler); "
-                                "their files stay").tag(config=True)
+                                "their files stay. Set it in jupyterhub_config.py: the culler's command is made "
+                                "when that file is read, before command-line options").tag(config=True)
     memory_gb = Integer(8,
                         help="address space (GB) of each process in a student's server (torch maps about 2 GB of "
                              "libraries; a kernel with EfficientNet-Lite0 uses under 1 GB)").tag(config=True)
