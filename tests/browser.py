@@ -12,10 +12,9 @@ import shutil
 import pytest
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+INSTALL_CHROMIUM = "no system Chromium: install it with `apt-get install chromium` (as root; make test does it)"
 
-needs_chromium = pytest.mark.skipif(
-    CHROMIUM is None,
-    reason="no system Chromium: install it with `apt-get install chromium` (as root; make test does it)")
+needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason=INSTALL_CHROMIUM)
 
 
 @contextlib.contextmanager

@@ -21,15 +21,11 @@ from pathlib import Path
 
 import pytest
 
+from .browser import chromium, needs_chromium
+
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None,
-    reason="no system Chromium: install it with `apt-get install chromium chromium-driver` (as root) to run the "
-           "browser test",
-)
+pytestmark = needs_chromium
 
 
 def free_port() -> int:
@@ -73,13 +69,8 @@ def lab(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                              args=["--no-sandbox", "--disable-dev-shm-usage"])
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def open_and_run(browser, lab, notebook: str):

@@ -29,6 +29,7 @@ from utils.instructor.results.report_page import write_report
 from utils.instructor.tools.demo_class import make_submission
 
 from .axe_audit import CHROMIUM, INSTALL_CHROMIUM, audit, described
+from .browser import chromium
 from .hand_graded import STAGE, STUDENT, figure_png, hand_graded_course
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=INSTALL_CHROMIUM)
@@ -40,13 +41,8 @@ AA_CONTRAST = 4.5
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                              args=["--no-sandbox", "--disable-dev-shm-usage"])
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="module")

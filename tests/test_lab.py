@@ -28,11 +28,12 @@ import pytest
 from utils.instructor.prepare.bundle import build_student_bundle
 from utils.jupyter_config import CONFIG_DIR, VARIABLE, environment
 
+from .browser import chromium, needs_chromium
+
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.2"  # loopback, but not JupyterLab's default address
 NOTIFICATION_SETTINGS = "@jupyterlab/apputils-extension:notification"
 NEWS_PROMPT = "Would you like to get notified about official Jupyter news?"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="listens on 127.0.0.2, a Linux loopback address")
 
@@ -119,19 +120,12 @@ def assert_it_listens_where_it_was_told(server: Server) -> None:
 
 def prompts_seen(server: Server) -> int:
     """How many news prompts a browser opening JupyterLab sees once the launcher is there."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=["--no-sandbox", "--disable-dev-shm-usage"])
-        try:
-            page = browser.new_page()
-            page.goto(server.url("/lab"))
-            page.wait_for_selector(".jp-DirListing-content", timeout=120_000)
-            page.wait_for_timeout(4000)  # the prompt comes once the application is restored
-            return page.get_by_text(NEWS_PROMPT).count()
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(server.url("/lab"))
+        page.wait_for_selector(".jp-DirListing-content", timeout=120_000)
+        page.wait_for_timeout(4000)  # the prompt comes once the application is restored
+        return page.get_by_text(NEWS_PROMPT).count()
 
 
 @pytest.fixture(scope="module")
@@ -156,7 +150,7 @@ def test_make_lab_reads_the_course_settings_that_turn_the_news_prompt_off(instru
     assert_the_course_settings_apply(instructors_lab)
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="no system Chromium: make test installs it (apt-get install chromium)")
+@needs_chromium
 def test_no_news_prompt_in_the_browser_where_plain_jupyterlab_shows_one(instructors_lab, tmp_path):
     """The control: the same JupyterLab without the course's settings does show the prompt."""
     assert prompts_seen(instructors_lab) == 0

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..paths import REPOSITORY
 from .exchange import ClassExchange
-from .settings import CourseHub
+from .settings import CourseHub, hub_settings
 
 CONFIG_FILE = REPOSITORY / "jupyterhub_config.py"
 
@@ -38,7 +38,7 @@ class HubPorts:
 class HubLaunch:
     course_root: Path
     ports: HubPorts = HubPorts()
-    extra: list = field(default_factory=list)   # more JupyterHub options, e.g. --CourseHub.instructors=['ta']
+    extra: list = field(default_factory=list)   # more JupyterHub options, e.g. --CourseHub.instructors=ta (one flag per name)
 
     def command(self) -> list[str]:
         state = self.course_root / "hub"
@@ -61,9 +61,7 @@ class HubLaunch:
         for program, package in (("bwrap", "bubblewrap"), ("useradd", "passwd"), ("setpriv", "util-linux")):
             if shutil.which(program) is None:
                 raise HubRefused(f"{program} is not installed; the hub needs it (apt-get install {package})")
-        from traitlets.config import Config
-
-        settings = CourseHub(config=Config({"CourseHub": {"course_root": str(self.course_root)}}))
+        settings = hub_settings(self.course_root)
         course = settings.course
         if not course.has_gradebook():
             raise HubRefused(f"no gradebook in {self.course_root}: import the class list first "

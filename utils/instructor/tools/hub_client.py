@@ -41,6 +41,8 @@ class HubStudent:
     password: str
     email: str = ""
     session: requests.Session = field(default_factory=requests.Session)
+    xsrf_token: str = field(default="", repr=False)       # the logged-in session's, from the hub's home page
+    api_token: str = field(default="", repr=False)        # made once, on first use of the student's server
 
     def _xsrf(self, page: str) -> str:
         self.session.get(f"{self.base_url}/hub/{page}", timeout=30)
@@ -66,7 +68,7 @@ class HubStudent:
         self.xsrf_token = found.group(1)
 
     def _api(self, method: str, path: str, **kwargs):
-        headers = {"X-XSRFToken": getattr(self, "xsrf_token", "")}
+        headers = {"X-XSRFToken": self.xsrf_token}
         if method == "POST":
             kwargs.setdefault("json", {})  # the hub takes a cookie-authenticated POST only with a JSON body
         return self.session.request(method, f"{self.base_url}/hub/api{path}", headers=headers, timeout=60, **kwargs)
@@ -107,9 +109,9 @@ class HubStudent:
                                 **kwargs)
 
     def _token(self) -> str:
-        if not getattr(self, "_cached_token", None):
-            self._cached_token = self.token()
-        return self._cached_token
+        if not self.api_token:
+            self.api_token = self.token()
+        return self.api_token
 
     def kernel(self) -> "StudentKernel":
         answer = self.server_api("POST", "api/kernels", json={"name": "python3"})
