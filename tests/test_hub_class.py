@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser import chromium, needs_chromium
+from tests.test_lab import NEWS_PROMPT
 from tests.hub_fixtures import STAGE, fill_in_stage01, needs_hub, stage_max_score, stage_score
 
 pytestmark = [needs_hub, needs_chromium]
@@ -80,6 +81,7 @@ def test_a_student_walks_a_stage_from_fetch_to_feedback_in_the_browser(hub):
         page.screenshot(path=str(SCREENSHOTS / "hub_due_dates.png"))
         _assignments_tab(page)
         _row(page, "released_assignments_list").wait_for(timeout=60_000)
+        assert page.get_by_text(NEWS_PROMPT).count() == 0  # the course's JupyterLab settings reach the hub's servers
         page.screenshot(path=str(SCREENSHOTS / "hub_assignments.png"))
         _row(page, "released_assignments_list").get_by_role("button", name="Fetch").click()
         _row(page, "fetched_assignments_list").wait_for(timeout=60_000)
