@@ -27,12 +27,10 @@ c.CourseHub.max_handin_mb = 50
 c.CourseHub.idle_timeout = 3600
 c.CourseHub.memory_gb = 8
 
-# Where the class connects. HTTPS, one of:
-#  * the hub's own certificate (the proxy serves it):
-#      c.JupyterHub.ssl_cert = "/etc/letsencrypt/live/hub.example.edu/fullchain.pem"
-#      c.JupyterHub.ssl_key = "/etc/letsencrypt/live/hub.example.edu/privkey.pem"
-#  * or a reverse proxy in front (Caddy, nginx) that holds the certificate and forwards to
-#    http://127.0.0.1:8000, with c.JupyterHub.ip = "127.0.0.1" here (the README shows both).
+# Where the class connects. HTTPS: a reverse proxy in front (Caddy, nginx) holds the certificate and
+# forwards to http://127.0.0.1:8000, with c.JupyterHub.ip = "127.0.0.1" here (the README shows how).
+# The hub's own c.JupyterHub.ssl_cert needs Node.js's configurable-http-proxy: the pure-Python proxy the
+# course installs has no TLS, and make hub refuses the setting with it.
 c.JupyterHub.port = 8000
 
 configure(c)

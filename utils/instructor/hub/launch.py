@@ -18,6 +18,8 @@ from .exchange import ClassExchange
 from .settings import CourseHub, hub_settings
 
 CONFIG_FILE = REPOSITORY / "jupyterhub_config.py"
+#: The proxy the hub extra installs (``configuration.py`` points the hub at it): pure Python, no TLS.
+PURE_PYTHON_PROXY = str(Path(sys.executable).with_name("configurable-http-proxy"))
 
 
 class HubRefused(RuntimeError):
@@ -55,6 +57,7 @@ class HubLaunch:
 
     def prepare(self) -> CourseHub:
         """Check what the hub needs and lay out its folders; HubRefused says what is missing."""
+        self._check_tls()
         if os.geteuid() != 0:
             raise HubRefused("the hub must run as root: it makes a system account per student and starts each "
                              "student's server as that account (sudo make hub)")
@@ -71,3 +74,18 @@ class HubLaunch:
         state.chmod(0o700)
         ClassExchange(settings.exchange_root).prepare()
         return settings
+
+    def _check_tls(self) -> None:
+        """The pure-Python proxy has no TLS: a certificate for the hub must go to a reverse proxy in front."""
+        from traitlets.config.loader import PyFileConfigLoader
+
+        config = PyFileConfigLoader(CONFIG_FILE.name, path=str(CONFIG_FILE.parent)).load_config()
+        proxy = " ".join(config.ConfigurableHTTPProxy.get("command", [])) if "ConfigurableHTTPProxy" in config else ""
+        asked = bool(config.JupyterHub.get("ssl_cert")) or any(
+            option.startswith(("--JupyterHub.ssl_cert", "--ssl-cert", "--JupyterHub.ssl_key", "--ssl-key"))
+            for option in self.extra)
+        if asked and PURE_PYTHON_PROXY in proxy:
+            raise HubRefused("a certificate for the hub (ssl_cert, ssl_key) needs a proxy that serves TLS, and the "
+                             "pure-Python configurable-http-proxy the course installs has none: put a reverse proxy "
+                             "in front (Caddy or nginx, with the hub on 127.0.0.1; the README shows both), or install "
+                             "Node.js's configurable-http-proxy and set c.ConfigurableHTTPProxy.command to it")

@@ -1,0 +1,37 @@
+"""How ``make hub`` starts the hub (``hub/launch.py``): its command line, and what it refuses before starting."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from utils.instructor.hub.launch import CONFIG_FILE, HubLaunch, HubPorts, HubRefused
+
+
+def test_the_hub_keeps_its_state_in_the_course_folder_and_listens_where_told(tmp_path):
+    command = HubLaunch(tmp_path, HubPorts("127.0.0.1", 18123, 18124, 18125)).command()
+    assert command[1:3] == ["-f", str(CONFIG_FILE)]
+    options = set(command[3:])
+    assert {f"--CourseHub.course_root={tmp_path}",
+            f"--JupyterHub.db_url=sqlite:///{tmp_path / 'hub' / 'jupyterhub.sqlite'}",
+            f"--JupyterHub.cookie_secret_file={tmp_path / 'hub' / 'jupyterhub_cookie_secret'}",
+            f"--ConfigurableHTTPProxy.pid_file={tmp_path / 'hub' / 'jupyterhub-proxy.pid'}",
+            "--ip=127.0.0.1", "--port=18123", "--JupyterHub.hub_port=18124",
+            "--ConfigurableHTTPProxy.api_url=http://127.0.0.1:18125"} <= options
+
+
+@pytest.mark.parametrize("option", ["--JupyterHub.ssl_cert=/etc/hub/cert.pem", "--ssl-key=/etc/hub/key.pem"])
+def test_a_certificate_for_the_pure_python_proxy_is_refused_with_the_way_to_https(tmp_path, option):
+    with pytest.raises(HubRefused, match="pure-Python configurable-http-proxy .* has none: put a reverse proxy"):
+        HubLaunch(tmp_path, extra=[option]).prepare()
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("bwrap") is None or shutil.which("useradd") is None,
+                    reason="the checks after the root check need root, bubblewrap and useradd")
+def test_a_course_without_a_roster_is_refused_with_the_command_that_makes_one(tmp_path):
+    with pytest.raises(HubRefused, match=r"no gradebook in .*make roster ROSTER=students.csv"):
+        HubLaunch(Path(tmp_path)).prepare()
+    assert not (tmp_path / "hub").exists()
