@@ -35,3 +35,23 @@ def test_a_course_without_a_roster_is_refused_with_the_command_that_makes_one(tm
     with pytest.raises(HubRefused, match=r"no gradebook in .*make roster ROSTER=students.csv"):
         HubLaunch(Path(tmp_path)).prepare()
     assert not (tmp_path / "hub").exists()
+
+
+def test_the_configuration_points_jupyterhub_at_the_course():
+    from traitlets.config import Config
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from utils.instructor.hub.configuration import configure
+
+    shipped = PyFileConfigLoader(CONFIG_FILE.name, path=str(CONFIG_FILE.parent)).load_config()
+    assert shipped.JupyterHub.authenticator_class == "utils.instructor.hub.authenticator.RosterAuthenticator"
+    assert shipped.JupyterHub.spawner_class == "utils.instructor.hub.spawner.CourseSpawner"
+    assert Path(shipped.ConfigurableHTTPProxy.command[0]).is_file()
+
+    c = Config({"CourseHub": {"idle_timeout": 120, "instructors": ["ta1", "ta2"]}})
+    configure(c)
+    [culler] = c.JupyterHub.services
+    assert culler["name"] == "idle-culler" and culler["command"][-2:] == ["jupyterhub_idle_culler", "--timeout=120"]
+    [role] = c.JupyterHub.load_roles
+    assert role["services"] == ["idle-culler"] and "delete:servers" in role["scopes"]
+    assert c.Authenticator.admin_users == {"ta1", "ta2"}
