@@ -49,8 +49,8 @@ class CourseSpawner(LocalProcessSpawner):
             self.cmd = [SINGLEUSER, f"--ServerApp.root_dir={settings.course_root}"] + (
                 ["--allow-root"] if owner.pw_uid == 0 else [])
             self.popen_kwargs = {"cwd": settings.course_root}
-            self.default_url = "/lab"
-            self.environment = {**self.environment, "JUPYTER_CONFIG_PATH": config_path(str(write_instructor_config(settings))),
+            self.environment = {**self.environment,
+                                "JUPYTER_CONFIG_PATH": config_path(str(write_instructor_config(settings))),
                                 "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '/usr/bin:/bin')}"}
         else:
             account = student_account(self.user.name)
@@ -60,7 +60,6 @@ class CourseSpawner(LocalProcessSpawner):
             self.cmd = student_server_command([SINGLEUSER], account, exchange, write_student_config(settings),
                                               memory_gb=settings.memory_gb, processes=settings.processes,
                                               threads=settings.threads)
-            self.default_url = "/lab"
         return await super().start()
 
     def make_preexec_fn(self, name):
