@@ -101,6 +101,17 @@ class ScratchHub:
                     raise RuntimeError(f"the hub did not start; its log: {self.root / 'hub.log'}") from None
                 time.sleep(0.5)
 
+    def _end_instructors_servers(self) -> None:
+        """An instructor's server runs as the course folder's owner, not an account of its own: find it by its root
+        folder (the hub leaves servers running when it stops, as it should for a real class)."""
+        import psutil
+
+        mine = f"--ServerApp.root_dir={self.root}"
+        servers = [p for p in psutil.process_iter(["cmdline"]) if mine in (p.info["cmdline"] or [])]
+        for server in servers:
+            server.kill()
+        psutil.wait_procs(servers, timeout=10)
+
     def stop_hub(self) -> None:
         """Stop the hub and its proxy (the students' servers keep running, as after a hub crash)."""
         if self.process and self.process.poll() is None:
@@ -122,6 +133,7 @@ class ScratchHub:
         import pwd
 
         self.stop_hub()
+        self._end_instructors_servers()
         for name in self.students:
             try:
                 end_processes_of(pwd.getpwnam(name).pw_uid)
