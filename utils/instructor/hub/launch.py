@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..paths import REPOSITORY
 from .exchange import ClassExchange
-from .settings import CourseHub, hub_settings
+from .settings import CourseHub, hub_config, hub_settings
 
 CONFIG_FILE = REPOSITORY / "jupyterhub_config.py"
 #: The proxy the hub extra installs (``configuration.py`` points the hub at it): pure Python, no TLS.
@@ -57,14 +57,15 @@ class HubLaunch:
 
     def prepare(self) -> CourseHub:
         """Check what the hub needs and lay out its folders; HubRefused says what is missing."""
-        self._check_tls()
+        config = hub_config()
+        self._check_tls(config)
         if os.geteuid() != 0:
             raise HubRefused("the hub must run as root: it makes a system account per student and starts each "
                              "student's server as that account (sudo make hub)")
         for program, package in (("bwrap", "bubblewrap"), ("useradd", "passwd"), ("setpriv", "util-linux")):
             if shutil.which(program) is None:
                 raise HubRefused(f"{program} is not installed; the hub needs it (apt-get install {package})")
-        settings = hub_settings(self.course_root)
+        settings = hub_settings(self.course_root, config)
         course = settings.course
         if not course.has_gradebook():
             raise HubRefused(f"no gradebook in {self.course_root}: import the class list first "
@@ -75,11 +76,8 @@ class HubLaunch:
         ClassExchange(settings.exchange_root).prepare()
         return settings
 
-    def _check_tls(self) -> None:
+    def _check_tls(self, config) -> None:
         """The pure-Python proxy has no TLS: a certificate for the hub must go to a reverse proxy in front."""
-        from traitlets.config.loader import PyFileConfigLoader
-
-        config = PyFileConfigLoader(CONFIG_FILE.name, path=str(CONFIG_FILE.parent)).load_config()
         proxy = " ".join(config.ConfigurableHTTPProxy.get("command", [])) if "ConfigurableHTTPProxy" in config else ""
         asked = bool(config.JupyterHub.get("ssl_cert")) or any(
             option.startswith(("--JupyterHub.ssl_cert", "--ssl-cert", "--JupyterHub.ssl_key", "--ssl-key"))

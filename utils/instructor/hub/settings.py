@@ -60,15 +60,22 @@ class CourseHub(Configurable):
         return Path(self.course_root) / "hub"
 
 
-def hub_settings(course_root=None) -> CourseHub:
-    """``CourseHub`` as the repository's ``jupyterhub_config.py`` sets it, for the instructor's commands that run
-    outside the hub (release to the class, collect, feedback); ``course_root`` overrides the course folder."""
-    from traitlets.config import Config
+def hub_config():
+    """The repository's ``jupyterhub_config.py`` as JupyterHub loads it (a traitlets ``Config``; copy before changing)."""
     from traitlets.config.loader import PyFileConfigLoader
 
     from ..paths import REPOSITORY
 
-    config = PyFileConfigLoader("jupyterhub_config.py", path=str(REPOSITORY)).load_config()
+    return PyFileConfigLoader("jupyterhub_config.py", path=str(REPOSITORY)).load_config()
+
+
+def hub_settings(course_root=None, config=None) -> CourseHub:
+    """``CourseHub`` as the repository's ``jupyterhub_config.py`` (or ``config``, that file loaded already) sets it,
+    for the instructor's commands that run outside the hub (release to the class, collect, feedback);
+    ``course_root`` overrides the course folder."""
+    from traitlets.config import Config
+
+    config = hub_config() if config is None else config
     merged = Config()
     merged.merge(config)
     if course_root is not None:
