@@ -11,7 +11,7 @@ import sys
 from utils.instructor.grading.sandbox import bwrap_command, private_ipc_dir
 from utils.instructor.prepare.bundle import bundle_files
 from utils.package_split import INSTRUCTOR_PACKAGE, STUDENT_PACKAGE, student_files
-from utils.recording._call import watched_sources
+from utils.calling import watched_sources
 
 from .import_graph import import_graph, modules
 

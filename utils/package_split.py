@@ -8,9 +8,9 @@ kernel may reach. Three places keep them apart, all from the paths below:
 * the student bundle ships :func:`student_files` and nothing else of ``utils``
   (``utils/instructor/prepare/bundle.py``);
 * the grading sandbox shows ``utils`` with :data:`INSTRUCTOR_PACKAGE` replaced by an
-  empty folder (``utils/instructor/grading/sandbox.py``);
+  empty folder (``utils/instructor/grading/worker/sandbox.py``);
 * the call watcher notes a student's function that calls into :data:`INSTRUCTOR_PACKAGE`
-  (``utils/recording/_call.py``: for runs without the sandbox, e.g. the tests).
+  (``utils/calling/watch.py``: for runs without the sandbox, e.g. the tests).
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ each lives in the module of what it checks:
 from __future__ import annotations
 
 # Calling a student's function; the form of a result.
-from utils.calling import attempt, not_implemented_message  # noqa: F401
+from utils.calling import call, not_implemented_message  # noqa: F401
 
 from .running import ExerciseNotDone, copy_eval, copy_state, replaced_functions, run_exercise  # noqa: F401
 from .result_form import check_attribution, check_heatmap, check_scalar, shaped_like  # noqa: F401

@@ -16,8 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from utils.calling import attempt, not_implemented_message
-from utils.properties import hook_count
+from utils.calling import Watch, call
 
 
 _PRISTINE = {
@@ -54,28 +53,27 @@ def replaced_functions() -> list[str]:
 
 
 def run_exercise(function, *args, **kwargs):
-    """Call a student's function; an untouched stub gives a clear message instead of a traceback.
+    """Call a student's function (:func:`utils.calling.call`); its value, or an exception a student can act on.
 
-    Also fails, with a message, when the call left a hook on a model it was given
-    or when the notebook replaced a comparison function the checks rely on.
+    An untouched stub raises ExerciseNotDone with a clear message instead of a traceback; any other
+    exception is raised again as it was. Also fails, with a message, when the call left a hook on a
+    model it was given or when the notebook replaced a comparison function the checks rely on.
     """
     name = getattr(function, "__name__", "your function")
-    models = [a for a in (*args, *kwargs.values()) if isinstance(a, torch.nn.Module)]
-    hooks = [hook_count(m) for m in models]
-    call = attempt(function, *args, **kwargs)
-    if call.not_done:
-        raise ExerciseNotDone(not_implemented_message(name)) from None
-    if call.error is not None:
-        raise call.error
-    result = call.value
-    if [hook_count(m) for m in models] != hooks:
+    models = tuple(a for a in (*args, *kwargs.values()) if isinstance(a, nn.Module))
+    outcome = call(function, args, kwargs, name=name, watch=Watch(hooks_on=models))
+    if outcome.not_done:
+        raise ExerciseNotDone(outcome.message) from None
+    if outcome.error is not None:
+        raise outcome.error
+    if outcome.problem("hook_left"):
         raise AssertionError(f"{name} left a hook on the model; remove every hook you register "
                              "(handle.remove()), ideally in a `finally:` block.")
     replaced = replaced_functions()
     if replaced:
         raise AssertionError(f"this notebook replaced {', '.join(replaced)}; the checks need the originals. "
                              "Remove the code that reassigns them and restart the kernel.")
-    return result
+    return outcome.value
 
 
 # --- what a call did to a model -------------------------------------------------------------------

@@ -32,12 +32,12 @@ import matplotlib.pyplot as plt
 import torch
 
 from utils.batching import batch_size_for
+from utils.calling import ERROR, call
 from utils.device import course_device
 from utils.measure import MemoryProbe, activation_bytes, best_time, cuda_memory, extra_peak
 from utils.names import STAGE_OF, per_costed_method
 
 from .architectures import ARCHITECTURES, build, flop_counter_macs, parameter_count
-from .outcome import attempt
 from .render import figure_png, show_in_notebook
 from .sanity import layer_count
 
@@ -141,13 +141,13 @@ class ComplexityEstimator:
             missing = [n for n in EXERCISES if getattr(self, n) is None]
             return {"error": f"pass {' and '.join(missing)} (exercises in {STAGE_OF['cost_multipliers']}) to "
                              "complexity_estimator."}
-        macs = attempt(self.count_flops_forward, build(name, "meta"), in_ch, size, size, exercises=EXERCISES)
-        if not macs.ok and macs.kind == "error":  # e.g. a function that makes its dummy input on the CPU
-            macs = attempt(self.count_flops_forward, build(name, "cpu"), in_ch, size, size, exercises=EXERCISES)
-        costs = attempt(self.cost_multipliers, self.steps.value, self.samples.value, exercises=EXERCISES)
+        macs = call(self.count_flops_forward, (build(name, "meta"), in_ch, size, size), exercises=EXERCISES)
+        if macs.kind == ERROR:  # e.g. a function that makes its dummy input on the CPU
+            macs = call(self.count_flops_forward, (build(name, "cpu"), in_ch, size, size), exercises=EXERCISES)
+        costs = call(self.cost_multipliers, (self.steps.value, self.samples.value), exercises=EXERCISES)
         for outcome in (macs, costs):
             if not outcome.ok:
-                return {"error": outcome.message}
+                return {"error": outcome.message_with_line}
         if not isinstance(costs.value, dict):
             return {"error": f"cost_multipliers returned {type(costs.value).__name__}; it should return a dict."}
         meta = build(name, "meta")
@@ -243,11 +243,11 @@ class ComplexityEstimator:
             return
         self.progress.max, self.progress.value = 1, 0
         self.status.value += " — measuring…"
-        outcome = attempt(measure, self.model_choice.value, self.size.value, self.steps.value, self.samples.value,
-                          self.device)
+        outcome = call(measure, (self.model_choice.value, self.size.value, self.steps.value, self.samples.value,
+                                 self.device))
         self.progress.value = 1
         if not outcome.ok:
-            self.status.value = f"<b>the measurement failed: {outcome.message}</b>"
+            self.status.value = f"<b>the measurement failed: {outcome.message_with_line}</b>"
             return
         self.measured = outcome.value
         self._draw()

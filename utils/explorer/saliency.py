@@ -13,11 +13,13 @@ that raises shows its error; the widget itself never dies.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import torch
 
+from utils.calling import ERROR, NOT_DONE, Outcome, call
 from utils.device import course_device
 from utils.names import BASELINE_KINDS, METHOD_BY_NAME, METHODS
 from utils.plotting import image_for_display, show_heatmap_overlay, show_image, show_signed_map
@@ -26,7 +28,6 @@ from . import images
 from .cache import ResultCache
 from .feature_maps import candidate_layers, feature_map_figure, maps_and_weights
 from .methods import EXERCISE_OF, FunctionSet
-from .outcome import Outcome, attempt
 from .render import figure_png, show_in_notebook
 from .sanity import correlation, layer_count, randomised_map, sanity_figure
 
@@ -135,15 +136,17 @@ class SaliencyExplorer:
                   "samples": (self.samples.value, self.noise_std.value)}
         return tuple(values[name] for name in method.uses)
 
-    def _baseline_for(self, functions: FunctionSet, x: torch.Tensor):
+    def _baseline_for(self, functions: FunctionSet, x: torch.Tensor) -> Outcome:
+        """The chosen IG baseline for ``x``: zeros, or the notebook's make_baseline (the reason when there is none)."""
         kind = self.baseline.value
         if kind == "zeros":
-            return torch.zeros_like(x)
+            return Outcome(torch.zeros_like(x))
         make_baseline = functions.given.get("make_baseline")  # no Captum stand-in
         if make_baseline is None:
-            raise _Unavailable(f"the {kind!r} baseline needs your make_baseline (exercise `make_baseline` in "
-                               f"{EXERCISE_OF['make_baseline']}); pass it to the explorer, or choose 'zeros'.")
-        return torch.as_tensor(make_baseline(x, kind)).reshape(x.shape).to(x.dtype)
+            return Outcome(kind=NOT_DONE, message=f"the {kind!r} baseline needs your make_baseline (exercise "
+                           f"`make_baseline` in {EXERCISE_OF['make_baseline']}); pass it to the explorer, or choose "
+                           "'zeros'.")
+        return call(_baseline_like, (make_baseline, x, kind), name="make_baseline", exercises=EXERCISE_OF)
 
     def compute(self, row: str, method_name: str) -> Outcome:
         method = METHOD_BY_NAME[method_name]
@@ -156,14 +159,13 @@ class SaliencyExplorer:
             if missing:
                 return Outcome(message=f"{method_name} needs {', '.join(missing)}: pass "
                                        + " and ".join(f"{n}= (exercise in {EXERCISE_OF[n]})" for n in missing)
-                                       + " to saliency_explorer.", kind="not_done")
-            try:
-                baseline = self._baseline_for(functions, self._x()) if "baseline" in method.uses else None
-            except _Unavailable as reason:
-                return Outcome(message=str(reason), kind="not_done")
-            outcome = attempt(functions.explain, method, self.model, self._x(), class_idx, baseline=baseline,
-                              steps=self.steps.value, samples=self.samples.value, noise_std=self.noise_std.value,
-                              on_step=self._step, exercises=EXERCISE_OF)
+                                       + " to saliency_explorer.", kind=NOT_DONE)
+            baseline = self._baseline_for(functions, self._x()) if "baseline" in method.uses else Outcome()
+            if not baseline.ok:
+                return baseline
+            outcome = call(functions.explain, (method, self.model, self._x(), class_idx),
+                           dict(baseline=baseline.value, steps=self.steps.value, samples=self.samples.value,
+                                noise_std=self.noise_std.value, on_step=self._step), exercises=EXERCISE_OF)
             return _on_cpu(outcome)
 
         return self.cache.get(key, run)
@@ -196,7 +198,7 @@ class SaliencyExplorer:
         self.picture.value = figure_png(figure)
         self.results.update(undrawable)
         self.render_count += 1
-        messages = [f"<li><b>{row + ': ' if row else ''}{name}</b>: {o.message}</li>"
+        messages = [f"<li><b>{row + ': ' if row else ''}{name}</b>: {o.message_with_line}</li>"
                     for (row, name), o in self.results.items() if not o.ok]
         self.status.value = (f"{len(self.results) - len(messages)} map(s) in {time.perf_counter() - started:.1f} s "
                              f"(cache: {self.cache.hits} hits)" + (f"<ul>{''.join(messages)}</ul>" if messages else ""))
@@ -216,26 +218,21 @@ class SaliencyExplorer:
                 if not outcome.ok:
                     ax.axis("off")
                     ax.set_title(title, fontsize=9)
-                    ax.text(0.5, 0.5, "not implemented yet" if outcome.kind == "not_done" else "error",
+                    ax.text(0.5, 0.5, "not implemented yet" if outcome.not_done else "error",
                             ha="center", va="center", color="firebrick", transform=ax.transAxes)
                     continue
-                try:
-                    if method.kind == "heatmap":
-                        show_heatmap_overlay(image_for_display(subject.x[0]), _squeeze(outcome.value), ax, title)
-                    else:
-                        show_signed_map(_squeeze(outcome.value), ax, title, colorbar=False)
-                except Exception as error:  # noqa: BLE001 (a result of the wrong shape is a message too)
+                drawn = call(_draw_map, (method, subject.x[0], outcome.value, ax, title))
+                if drawn.error is not None:  # a result of the wrong shape is a message too
                     ax.axis("off")
                     ax.set_title(title, fontsize=9)
-                    undrawable[(row, name)] = Outcome(message=f"cannot draw the result: {error}", kind="error")
+                    undrawable[(row, name)] = Outcome(message=f"cannot draw the result: {drawn.error}", kind=ERROR)
         fig.tight_layout()
         return fig, undrawable
 
     def render_feature_maps(self) -> None:
-        outcome = _on_cpu(attempt(maps_and_weights, self.model, self._x(), self.class_index.value,
-                                  self.layer.value))
+        outcome = _on_cpu(call(maps_and_weights, (self.model, self._x(), self.class_index.value, self.layer.value)))
         if not outcome.ok:
-            self.features_status.value = f"<b>{outcome.message}</b>"
+            self.features_status.value = f"<b>{outcome.message_with_line}</b>"
             return
         activations, weights = outcome.value
         self.features_picture.value = figure_png(feature_map_figure(activations, weights, self.layer.value))
@@ -250,21 +247,21 @@ class SaliencyExplorer:
         trained = self.compute(row, method.name)
         parameters = dict(steps=self.steps.value, samples=self.samples.value, noise_std=self.noise_std.value)
         if "baseline" in method.uses:
-            try:
-                parameters["baseline"] = self._baseline_for(functions, self._x())
-            except _Unavailable as reason:
-                self.sanity_status.value = f"<b>{reason}</b>"
+            baseline = self._baseline_for(functions, self._x())
+            if not baseline.ok:
+                self.sanity_status.value = f"<b>{baseline.message_with_line}</b>"
                 return
+            parameters["baseline"] = baseline.value
         randomised = self.cache.get(("sanity", row, subject.key, class_idx, method.name, self._parameters(method),
                                      n_layers),
                                     lambda: _on_cpu(randomised_map(functions, method, self.model, self._x(),
                                                                    class_idx, n_layers, **parameters)))
         rho = correlation(functions, trained.value, randomised.value) if trained.ok and randomised.ok else \
-            Outcome(message="", kind="not_done")
+            Outcome(message="", kind=NOT_DONE)
         self.sanity_result = {"trained": trained, "randomised": randomised, "rank_correlation": rho}
         self.sanity_picture.value = figure_png(sanity_figure(subject.x[0], method, functions.label(method), trained,
                                                              randomised, n_layers, rho, _squeeze))
-        notes = [o.message for o in (trained, randomised, rho) if not o.ok and o.message]
+        notes = [o.message_with_line for o in (trained, randomised, rho) if not o.ok and o.message]
         self.sanity_status.value = ("A map that explains the model changes when its learned layers are replaced "
                                     "by random ones." + (f"<ul>{''.join(f'<li>{n}</li>' for n in notes)}</ul>"
                                                          if notes else ""))
@@ -286,8 +283,9 @@ class SaliencyExplorer:
         return tabs
 
 
-class _Unavailable(Exception):
-    pass
+def _baseline_like(make_baseline, x: torch.Tensor, kind: str) -> torch.Tensor:
+    """The notebook's baseline of ``kind`` for ``x``, as a tensor of ``x``'s shape and dtype."""
+    return torch.as_tensor(make_baseline(x, kind)).reshape(x.shape).to(x.dtype)
 
 
 def _squeeze(value):
@@ -297,14 +295,20 @@ def _squeeze(value):
     return t
 
 
+def _draw_map(method, image: torch.Tensor, value, ax, title: str) -> None:
+    if method.kind == "heatmap":
+        show_heatmap_overlay(image_for_display(image), _squeeze(value), ax, title)
+    else:
+        show_signed_map(_squeeze(value), ax, title, colorbar=False)
+
+
 def _on_cpu(outcome: Outcome) -> Outcome:
     """The outcome with its tensors (a tensor, or a tuple of them) on the CPU, where they are drawn and compared."""
     value = outcome.value
     if isinstance(value, torch.Tensor):
-        return Outcome(value.cpu(), outcome.message, outcome.kind)
+        return replace(outcome, value=value.cpu())
     if isinstance(value, tuple) and any(isinstance(v, torch.Tensor) for v in value):
-        return Outcome(tuple(v.cpu() if isinstance(v, torch.Tensor) else v for v in value), outcome.message,
-                       outcome.kind)
+        return replace(outcome, value=tuple(v.cpu() if isinstance(v, torch.Tensor) else v for v in value))
     return outcome
 
 

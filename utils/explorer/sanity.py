@@ -15,8 +15,9 @@ from torch import nn
 from utils.names import Method
 from utils.plotting import image_for_display, show_heatmap_overlay, show_image, show_signed_map
 
+from utils.calling import ERROR, NOT_DONE, Outcome, call
+
 from .methods import EXERCISE_OF, FunctionSet
-from .outcome import Outcome, attempt
 
 
 def layer_count(model: nn.Module) -> int:
@@ -30,13 +31,13 @@ def randomised_map(functions: FunctionSet, method: Method, model: nn.Module, x: 
     randomize = functions.given.get("randomize_layers")
     if randomize is None:
         return Outcome(message="the sanity check needs your randomize_layers: pass randomize_layers= (exercise in "
-                               f"{EXERCISE_OF['randomize_layers']}) to saliency_explorer.", kind="not_done")
-    copy = attempt(randomize, model, n_layers, seed=seed, exercises=EXERCISE_OF)
+                               f"{EXERCISE_OF['randomize_layers']}) to saliency_explorer.", kind=NOT_DONE)
+    copy = call(randomize, (model, n_layers), {"seed": seed}, exercises=EXERCISE_OF)
     if not copy.ok:
         return copy
     if not isinstance(copy.value, nn.Module):
-        return Outcome(message=f"randomize_layers returned {type(copy.value).__name__}, not a model.", kind="error")
-    return attempt(functions.explain, method, copy.value, x, class_idx, exercises=EXERCISE_OF, **parameters)
+        return Outcome(message=f"randomize_layers returned {type(copy.value).__name__}, not a model.", kind=ERROR)
+    return call(functions.explain, (method, copy.value, x, class_idx), parameters, exercises=EXERCISE_OF)
 
 
 def correlation(functions: FunctionSet, trained, randomised) -> Outcome:
@@ -44,8 +45,8 @@ def correlation(functions: FunctionSet, trained, randomised) -> Outcome:
     rank_correlation = functions.given.get("rank_correlation")
     if rank_correlation is None:
         return Outcome(message="pass rank_correlation= (exercise in "
-                               f"{EXERCISE_OF['rank_correlation']}) to see how alike the maps are.", kind="not_done")
-    return attempt(rank_correlation, trained, randomised, exercises=EXERCISE_OF)
+                               f"{EXERCISE_OF['rank_correlation']}) to see how alike the maps are.", kind=NOT_DONE)
+    return call(rank_correlation, (trained, randomised), exercises=EXERCISE_OF)
 
 
 def sanity_figure(image: torch.Tensor, method: Method, label: str, trained: Outcome, randomised: Outcome,
@@ -59,7 +60,7 @@ def sanity_figure(image: torch.Tensor, method: Method, label: str, trained: Outc
         if not outcome.ok:
             ax.axis("off")
             ax.set_title(title, fontsize=9)
-            ax.text(0.5, 0.5, "not implemented yet" if outcome.kind == "not_done" else "error", ha="center",
+            ax.text(0.5, 0.5, "not implemented yet" if outcome.not_done else "error", ha="center",
                     va="center", color="firebrick", transform=ax.transAxes)
         elif method.kind == "heatmap":
             show_heatmap_overlay(image_for_display(image), squeeze(outcome.value), ax, title)

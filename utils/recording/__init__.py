@@ -13,24 +13,22 @@ no expected values.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import torch
 
-from utils.calling import not_implemented_message
+from utils.calling import Outcome, Watch, call, outcome_of_error
 
-from ._call import Outcome, call_watched
 from ._cases import Case, HiddenTest, hidden_test
 from ._format import as_output, encode
 
-MAX_MESSAGE = 600
 
-
-def _describe_error(name: str, error: BaseException) -> dict:
-    if isinstance(error, NotImplementedError):
-        return {"kind": "stub", "message": not_implemented_message(name)}
-    text = f"{type(error).__name__}: {error}"
-    return {"kind": "error", "message": f"{name} raised {text[:MAX_MESSAGE]}",
-            "value_error": isinstance(error, ValueError)}
+def _describe_failure(outcome: Outcome) -> dict:
+    """A call that gave no value, as the record says it: a stub, or an error (a ValueError told apart)."""
+    if outcome.not_done:
+        return {"kind": "stub", "message": outcome.message}
+    return {"kind": "error", "message": outcome.message, "value_error": isinstance(outcome.error, ValueError)}
 
 
 def _to_array(value) -> np.ndarray:
@@ -45,50 +43,60 @@ def _to_array(value) -> np.ndarray:
     return array.astype(np.float64)
 
 
-def _describe_value(name: str, value, key: str, arrays: dict) -> dict:
-    """The returned value as plain numbers in ``arrays[key]``, and its kind for the judge."""
-    try:
-        if value is None:
-            return {"kind": "none"}
-        if isinstance(value, bool) or isinstance(value, np.bool_):
-            return {"kind": "badtype", "type": "bool"}
-        if isinstance(value, (int, np.integer)):
-            arrays[key] = np.array(int(value), dtype=np.int64)
-            return {"kind": "integer"}
-        if isinstance(value, (float, np.floating)):
-            arrays[key] = np.array(float(value))
-            return {"kind": "number"}
-        if isinstance(value, dict):
-            keys = [str(k) for k in value]
-            if not all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
-                       for v in value.values()):
-                return {"kind": "badtype", "type": "dict with values that are not numbers"}
-            arrays[key] = np.array([float(v) for v in value.values()])
-            return {"kind": "dict", "keys": keys}
-        if isinstance(value, (torch.Tensor, np.ndarray)):
-            arrays[key] = _to_array(value)
-            return {"kind": "array"}
-        return {"kind": "badtype", "type": type(value).__name__}
-    except Exception as error:  # noqa: BLE001 (odd objects: say what they were, decide nothing)
-        return {"kind": "badtype", "type": f"{type(value).__name__} ({str(error)[:200]})"}
+def _describe_value(value, key: str, arrays: dict) -> dict:
+    """The returned value as plain numbers in ``arrays[key]``, and its kind for the judge.
+
+    An odd object (a student's class, an array-like that raises) is said for what it was, deciding nothing.
+    """
+    described = call(_value_kind, (value, key, arrays))
+    if described.ok:
+        return described.value
+    return {"kind": "badtype", "type": f"{type(value).__name__} ({str(described.error)[:200]})"}
+
+
+def _value_kind(value, key: str, arrays: dict) -> dict:
+    if value is None:
+        return {"kind": "none"}
+    if isinstance(value, bool) or isinstance(value, np.bool_):
+        return {"kind": "badtype", "type": "bool"}
+    if isinstance(value, (int, np.integer)):
+        arrays[key] = np.array(int(value), dtype=np.int64)
+        return {"kind": "integer"}
+    if isinstance(value, (float, np.floating)):
+        arrays[key] = np.array(float(value))
+        return {"kind": "number"}
+    if isinstance(value, dict):
+        keys = [str(k) for k in value]
+        if not all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+                   for v in value.values()):
+            return {"kind": "badtype", "type": "dict with values that are not numbers"}
+        arrays[key] = np.array([float(v) for v in value.values()])
+        return {"kind": "dict", "keys": keys}
+    if isinstance(value, (torch.Tensor, np.ndarray)):
+        arrays[key] = _to_array(value)
+        return {"kind": "array"}
+    return {"kind": "badtype", "type": type(value).__name__}
+
+
+def _summarised(test: HiddenTest, case: Case, outcome: Outcome) -> Outcome:
+    """The outcome with its value replaced by the test's summary of it (an answer of the wrong kind: an error)."""
+    if not outcome.ok or test.summary is None:
+        return outcome
+    summary = call(test.summary, (case, outcome.value))
+    if summary.error is not None:
+        error = TypeError(f"its result could not be checked ({type(summary.error).__name__}: {summary.error})")
+        return replace(outcome_of_error(error, test.function), problems=outcome.problems)
+    return replace(outcome, value=summary.value)
 
 
 def _run_case(test: HiddenTest, function, case: Case, index: int, arrays: dict) -> dict:
-    name = test.function
     if case.model is not None:
         case.model.train(case.train_mode)
-    outcome: Outcome = call_watched(function, case.args, case.kwargs, case.model, captum=test.captum, name=name)
-    value = outcome.value
-    if outcome.error is None and test.summary is not None:
-        try:
-            value = test.summary(case, value)
-        except Exception as error:  # noqa: BLE001 (an answer of the wrong kind: say so)
-            outcome.error = TypeError(f"its result could not be checked ({type(error).__name__}: {error})")
-    if outcome.error is not None:
-        description = _describe_error(name, outcome.error)
-    else:
-        description = _describe_value(name, value, f"c{index}", arrays)
-    description["problems"] = outcome.problems
+    watch = Watch(hooks_on=(case.model,) if case.model is not None else (), model=case.model, inputs=True,
+                  captum=test.captum)
+    outcome = _summarised(test, case, call(function, case.args, case.kwargs, name=test.function, watch=watch))
+    description = _describe_value(outcome.value, f"c{index}", arrays) if outcome.ok else _describe_failure(outcome)
+    description["problems"] = [problem.as_record() for problem in outcome.problems]
     for arg in (*case.args, *case.kwargs.values()):
         if hasattr(arg, "to_record"):
             description["calls"] = arg.to_record(f"c{index}", arrays)

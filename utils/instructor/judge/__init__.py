@@ -25,7 +25,7 @@ from . import expected as expected_values
 from .mistakes import Failure
 from .rules import CaseToJudge, rule_of
 
-#: A problem the call watcher noted (utils.recording._call.PROBLEM_KINDS) → (outcome, classic mistake).
+#: A problem the call watcher noted (utils.calling.PROBLEM_KINDS) → (outcome, classic mistake).
 PROBLEMS = {"forbidden_call": ("forbidden_call", None), "captum_not_used": ("wrong", "captum_not_used"),
             "hook_left": ("wrong", "hook_left"), "model_changed": ("wrong", "model_changed"),
             "input_modified": ("wrong", "input_modified")}

@@ -91,7 +91,7 @@ MISTAKES: dict[str, Mistake] = {
     "zero_baseline": Mistake(
         "It matches Integrated Gradients from a zero baseline: the `baseline` argument was ignored; use it (zeros "
         "only when it is None).", _with(baseline=None)),
-    # Recognised by the rules in rules/ and by the call watcher (utils.recording._call).
+    # Recognised by the rules in rules/ and by the call watcher (utils.calling.watch).
     "opposite_sign": Mistake("It is the expected result with the opposite sign."),
     "absolute_value": Mistake("It is the absolute value of the expected result: keep the sign."),
     "wrong_scale": Mistake("The pattern is right and the scale is not (check the weights, the averaging and any "
