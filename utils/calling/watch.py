@@ -128,7 +128,7 @@ class Watching:
         ``name`` is the exercise's function name for the messages; ``returned``: the call gave a
         value (a call that raised is not judged on the libraries it reached).
         """
-        watch, name, problems = self.watch, name, []
+        watch, problems = self.watch, []
         if watch.model is not None:
             for module, mode in zip(watch.model.modules(), self.modes):
                 module.training = mode
