@@ -48,7 +48,7 @@ c.Execute.startup_timeout = 300
 # outputs and still fail the cell.
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"[\s\S]"
-# Every kernel runs in the grading sandbox (utils/instructor/grading/sandbox.py); where it
+# Every kernel runs in the grading sandbox (utils/instructor/grading/worker/sandbox.py); where it
 # cannot be set up, grading stops with a message, unless told
 # --ResilientExecute.sandbox=False (make autograde SANDBOX=0).
 # ResilientExecute also survives dead kernels (the fatal cell scores 0, the rest is
@@ -57,7 +57,7 @@ c.IgnorePattern.pattern = r"[\s\S]"
 # in this process, and replaces the cell's outputs with the verdict: nothing the
 # student's kernel printed or raised in a test cell counts.
 c.Autograde.autograde_preprocessors = [
-    "utils.instructor.grading.resilient_execute.ResilientExecute",
+    "utils.instructor.grading.worker.resilient_execute.ResilientExecute",
     "utils.instructor.judge.preprocessor.JudgeRecords",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
@@ -67,12 +67,12 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 c.Autograde.create_student = True
-# The late policy, applied by AssignLatePenalties above (formula: utils/instructor/grading/late_policy.py).
+# The late policy, applied by AssignLatePenalties above (formula: utils/instructor/gradebook/late_policy.py).
 # The due dates are in schedule.csv, each student's extension in the gradebook (make extension). A late
 # notebook loses share_per_day of its score per started day after the student's deadline, at most max_share;
 # one handed in more than accepted_days_late days after the deadline is kept and graded, counts 0 points,
 # and is flagged in grades.csv, the LMS exports and the class report.
-c.AssignLatePenalties.plugin_class = "utils.instructor.grading.late_policy.CourseLatePolicy"
+c.AssignLatePenalties.plugin_class = "utils.instructor.gradebook.late_policy.CourseLatePolicy"
 c.CourseLatePolicy.share_per_day = 0.1
 c.CourseLatePolicy.max_share = 0.5
 c.CourseLatePolicy.accepted_days_late = 7.0

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from utils.instructor.grading.autograde import autograde_all
+from utils.instructor.grading.host.autograde import autograde_all
 from utils.instructor.intake.collect import collect
 from utils.instructor.tools.demo_class import KINDS, make_demo_class
 from utils.instructor.results.grades import export_grades

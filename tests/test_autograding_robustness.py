@@ -18,13 +18,13 @@ import tarfile
 import psutil
 import pytest
 
-from utils.instructor.grading.autograde import autograde_all
+from utils.instructor.grading.host.autograde import autograde_all
 from utils.instructor.prepare.bundle import build_student_bundle
 from utils.instructor.tools.demo_class import KINDS, STAGE, make_submission
 from utils.instructor.results.feedback import generate_feedback
 from utils.instructor.results.grades import export_grades
 from utils.instructor.paths import ROOT
-from utils.instructor.grading.sandbox import SANDBOX_UIDS
+from utils.instructor.grading.worker.sandbox import SANDBOX_UIDS
 
 from .graded_demo_class import TIMEOUT, fingerprint, repository_files, student_of
 
@@ -86,7 +86,7 @@ def test_after_grading_no_process_of_the_class_remains(graded_class):
 
 def test_every_notebook_was_graded_in_the_sandbox(graded_class):
     graded = [r for r in graded_class["results"] if r.ok]
-    assert graded and all(r.status.get("sandbox") is True for r in graded)
+    assert graded and all(r.report.sandbox is True for r in graded)
     with open(graded_class["course"].grades_csv) as handle:
         rows = [row for row in csv.DictReader(handle) if row["student_id"] != "(max)"]
     assert all("WITHOUT sandbox" not in row[f"{STAGE} status"] for row in rows)

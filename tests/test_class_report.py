@@ -16,7 +16,9 @@ import pytest
 from utils.instructor.results.class_report import build_class_report
 from utils.instructor.tools.demo_class import STAGE, make_submission
 from utils.instructor.results.grades import NOT_AUTOGRADED, ClassGrades, StageGrade, StudentGrades
-from utils.instructor.grading.grading_report import NotebookReport, Verdict
+from utils.instructor.record.notebook_report import NotebookReport
+from utils.instructor.record.state import State
+from utils.instructor.record.verdict import Verdict
 from utils.instructor.paths import ROOT, Course
 from utils.instructor.results.report_page import write_report
 
@@ -90,10 +92,9 @@ def test_tests_csv_agrees_with_the_gradebook(class_report):
 
 
 def _verdicts(course: Course, student: str) -> list[Verdict]:
-    from utils.instructor.grading.autograde import load_status
-    from utils.instructor.grading.grading_report import verdicts_from_status
+    from utils.instructor.gradebook.grading_status import load_status
 
-    return verdicts_from_status(load_status(course)[student][STAGE])
+    return list(load_status(course)[student][STAGE].report.verdicts)
 
 
 def test_the_renamed_copy_and_its_source_are_the_top_pair(class_report):
@@ -180,7 +181,7 @@ def test_a_class_of_one_student_has_no_one_to_compare_with(tmp_path):
         sandbox=True, verdicts=(Verdict("test_vanilla_gradients_form", "wrong", "probability", "softmax"),)
     ).as_status()}}}))
     report = build_class_report(course, grades=_grades(
-        StudentGrades("ada", "Ada", "Lovelace", stages={STAGE: StageGrade(2.0, "graded")})), names=True)
+        StudentGrades("ada", "Ada", "Lovelace", stages={STAGE: StageGrade(2.0, State.GRADED)})), names=True)
     assert any("Only one student" in sentence for sentence in report.missing)
     stage = report.stages[0]
     assert stage.pairs == [] and stage.compared == 1

@@ -16,8 +16,8 @@ from pathlib import Path
 import dask
 import pytest
 
-from utils.instructor.grading.autograde import autograde_all
-from utils.instructor.grading.cluster import SchedulerUnreachable
+from utils.instructor.grading.host.autograde import autograde_all
+from utils.instructor.grading.host.cluster import SchedulerUnreachable
 from utils.instructor.intake.collect import collect
 from utils.instructor.tools.demo_class import STAGE, make_submission
 from utils.instructor.results.grades import export_grades
@@ -92,10 +92,10 @@ def test_a_class_graded_on_two_workers_gets_the_local_grades(cluster, local_grad
     course = a_class(tmp_path, database=f"sqlite:///{shared}")
     results = autograde_all(course, scheduler=address, log=print)
     assert sorted(r.student for r in results if r.ok) == sorted(f"s-{k}" for k in KINDS)
-    assert len({r.status["worker"] for r in results}) == 2, "both workers should have graded"
+    assert len({r.worker for r in results}) == 2, "both workers should have graded"
     assert grade_table(course, tmp_path / "cluster.csv") == local_grades
     assert shared.exists() and not course.gradebook.exists(), "the grades belong in the configured database"
-    assert all(r.status["sandbox"] for r in results)
+    assert all(r.report.sandbox for r in results)
 
 
 def test_a_worker_killed_while_grading_costs_only_a_retry(cluster, local_grades, tmp_path):
@@ -129,7 +129,7 @@ def test_a_worker_killed_while_grading_costs_only_a_retry(cluster, local_grades,
     assert killed, "no worker was caught grading"
     assert lost, "the killed worker held no notebook"
     # What the worker held when it died was graded by another one (a notebook it finished before counts as its own).
-    assert not any(r.status["worker"].endswith(f":{killed[0]}") for r in results
+    assert not any(r.worker.endswith(f":{killed[0]}") for r in results
                    if (r.stage, r.student) in lost), "graded by a dead worker?"
     assert all(r.ok for r in results), [r.message for r in results]
     assert grade_table(course, tmp_path / "after-kill.csv") == local_grades

@@ -10,7 +10,7 @@ import pytest
 
 from utils.instructor.prepare.demo_cells import NOT_RUN, TAG, binds, changes, largest_skippable, problems, reads
 from utils.instructor.paths import RELEASE, SOURCE, stages
-from utils.instructor.grading.resilient_execute import ResilientExecute
+from utils.instructor.grading.worker.resilient_execute import ResilientExecute
 
 
 @pytest.mark.parametrize("stage", stages())

@@ -23,10 +23,10 @@ import nbformat
 import pytest
 
 from utils.instructor.gradebook.extensions import grant_extension, list_extensions, remove_extension
-from utils.instructor.grading.autograde import autograde_all
+from utils.instructor.grading.host.autograde import autograde_all
 from utils.instructor.intake.schedule import student_schedule
 from utils.instructor.paths import Course, source_notebook
-from utils.instructor.results.grades import export_grades, summary
+from utils.instructor.results.grades import class_grades, export_grades, summary
 
 STAGE = "04_baselines"
 UTC = dt.timezone.utc
@@ -97,7 +97,7 @@ def copy(graded, tmp_path):
 
 
 def test_the_configured_policy_is_the_one_these_tests_expect():
-    from utils.instructor.grading.late_policy import course_late_policy
+    from utils.instructor.gradebook.late_policy import course_late_policy
 
     policy = course_late_policy()
     assert policy is not None, "nbgrader_config.py should name CourseLatePolicy as AssignLatePenalties.plugin_class"
@@ -150,7 +150,7 @@ def test_a_hand_in_after_the_last_accepted_moment_is_kept_graded_flagged_and_cou
     assert "make extension STUDENT=very-vic STAGE=04_baselines" in status
     assert (course.submitted / "very-vic" / STAGE / f"{STAGE}.ipynb").exists()
     assert (course.autograded / "very-vic" / STAGE / f"{STAGE}.ipynb").exists()
-    flagged_only_vic = summary([r for s, r in graded["grades"].items() if s != "(max)"])
+    flagged_only_vic = summary(class_grades(course))
     assert "1 notebooks need a look" in flagged_only_vic  # a plain late hand-in is not flagged, very-vic's is
 
 

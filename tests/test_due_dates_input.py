@@ -18,7 +18,7 @@ from tests.test_collect_lms import release, write
 from tests.test_grades_status import S1, build_gradebook
 from utils.instructor.__main__ import main
 from utils.instructor.gradebook.extensions import BadDays, UnknownStage, UnknownStudent, grant_extension, parse_days
-from utils.instructor.grading.late_policy import CourseLatePolicy
+from utils.instructor.gradebook.late_policy import CourseLatePolicy
 from utils.instructor.intake.collect import collect
 from utils.instructor.intake.schedule import student_schedule
 from utils.instructor.paths import REPOSITORY, Course, stages

@@ -19,7 +19,9 @@ import nbformat
 import pytest
 
 from utils.instructor.cells import grade_id, is_test
-from utils.instructor.grading.grading_report import NotebookReport, Verdict
+from utils.instructor.record.notebook_report import NotebookReport
+from utils.instructor.record.state import State
+from utils.instructor.record.verdict import Verdict
 from utils.instructor.paths import Course, source_notebook
 from utils.instructor.results.class_report import build_class_report
 from utils.instructor.results.feedback import generate_feedback
@@ -68,12 +70,13 @@ def class_report_page(tmp_path_factory):
         for student in ("ada", "bob", "cyd", "dan", "eve", "ivy")}
     course.grading_status.write_text(json.dumps(status))
     scores = {"ada": 2.0, "bob": 2.0, "cyd": 6.0, "dan": 6.0, "eve": 0.0, "ivy": 0.0, "fay": 6.0}
-    students = [StudentGrades(s, s.title(), "Student", stages={STAGE: StageGrade(p, "graded"),
+    students = [StudentGrades(s, s.title(), "Student", stages={STAGE: StageGrade(p, State.GRADED),
                                                                OTHER_STAGE: StageGrade(0.0, NOT_SUBMITTED)})
                 for s, p in scores.items()]
     students.append(StudentGrades("gil", stages={STAGE: StageGrade(0.0, NOT_AUTOGRADED),
                                                   OTHER_STAGE: StageGrade(0.0, NOT_SUBMITTED)}))
-    students.append(StudentGrades("hal", stages={stage: StageGrade(0.0, f"{UNREADABLE}: invalid JSON")
+    students.append(StudentGrades("hal", stages={stage: StageGrade(0.0, UNREADABLE,
+                                                                   unreadable=(("hal.ipynb", "invalid JSON"),))
                                                  for stage in (STAGE, OTHER_STAGE)}))
     grades = ClassGrades([STAGE, OTHER_STAGE], {STAGE: 6.0, OTHER_STAGE: 6.0}, {STAGE: 2.0, OTHER_STAGE: 2.0},
                          students)

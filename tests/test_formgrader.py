@@ -17,7 +17,7 @@ import urllib.request
 
 import pytest
 
-from utils.instructor.grading.autograde import autograde_all
+from utils.instructor.grading.host.autograde import autograde_all
 from utils.instructor.intake.collect import collect
 from utils.instructor.tools.demo_class import STAGE, make_submission
 from utils.instructor.results.grades import export_grades

@@ -13,7 +13,10 @@ import shutil
 
 import pytest
 
-from utils.instructor.results.grades import class_grades, export_grades, grading_status
+from utils.instructor.record.grading_record import GradingRecord
+from utils.instructor.record.notebook_report import NotebookReport
+from utils.instructor.record.state import State
+from utils.instructor.results.grades import class_grades, export_grades, stage_grade
 from utils.instructor.paths import Course
 
 S1, S2 = "01_vanilla_gradients", "02_gradient_x_input"
@@ -177,6 +180,7 @@ def test_class_grades_keeps_names_and_timestamps_for_the_lms_exports(course):
 
 
 def test_grading_status_in_words():
-    assert grading_status(None) == "not submitted"
-    assert grading_status({"ok": False, "message": "bad"}) == "could not be graded: bad"
-    assert grading_status({"ok": True, "kernel_deaths": 1}, submitted="gradebook") == "the kernel died 1 time(s)"
+    assert stage_grade(None).status == "not submitted"
+    assert stage_grade(GradingRecord("a", S1, State.COULD_NOT_GRADE, message="bad")).status == "could not be graded: bad"
+    assert stage_grade(GradingRecord("a", S1, State.GRADED, report=NotebookReport(sandbox=True, kernel_deaths=1)),
+                       submitted="gradebook").status == "the kernel died 1 time(s)"

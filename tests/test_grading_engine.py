@@ -8,16 +8,18 @@ from pathlib import Path
 
 import nbformat
 
-from utils.instructor.grading.grading_report import GradingResult, NotebookReport
-from utils.instructor.grading.grading_task import GradingTask, grade_task, read_folder
+from utils.instructor.grading.worker.grading_task import grade_task
 from utils.instructor.paths import RELEASE, Course
-from utils.instructor.grading.preparation import grader_version
+from utils.instructor.grading.host.preparation import grader_version
 from utils.instructor.gradebook.record_graded import record_graded
+from utils.instructor.record.grading_record import GradingRecord
+from utils.instructor.record.notebook_report import NotebookReport
+from utils.instructor.record.task import GradingTask, read_folder
 
 INSTRUCTOR = Path(__file__).resolve().parents[1] / "utils" / "instructor"
 #: The modules a notebook passes through, from the orchestrator to the gradebook.
 ENGINE = ("autograde", "preparation", "grading_task", "nbgrader_here", "resilient_execute", "sandbox",
-          "sandboxed_kernel", "record_graded", "grading_report", "cluster")
+          "sandboxed_kernel", "record_graded", "notebook_report", "grading_record", "cluster")
 STAGE = "07_complexity"
 
 
@@ -33,25 +35,26 @@ def test_a_graded_notebook_reports_a_typed_object_that_no_log_carries(tmp_path):
         graded = grade_task(task)
     finally:
         logging.disable(logging.NOTSET)
-    assert graded.ok, graded.message
-    assert isinstance(graded.report, NotebookReport) and graded.report.sandbox is True
-    assert graded.status == graded.report.as_status()
+    assert graded.record.ok, graded.record.message
+    assert isinstance(graded.record.report, NotebookReport) and graded.record.report.sandbox is True
+    assert graded.record.grader == task.grader
     assert f"{STAGE}.ipynb" in graded.files
 
     course = Course.scratch(tmp_path / "course")
-    from utils.instructor.grading.preparation import ensure_gradebook
+    from utils.instructor.gradebook.stage_sources import ensure_gradebook
 
     ensure_gradebook(course, only=[STAGE], log=lambda *_: None)
     (course.submitted / "carol" / STAGE).mkdir(parents=True)
     [recorded] = record_graded(course, [graded])
-    assert isinstance(recorded, GradingResult) and recorded.ok, recorded.message
-    assert recorded.report == graded.report and recorded.status["worker"] == graded.worker
+    assert isinstance(recorded, GradingRecord) and recorded.ok, recorded.message
+    assert recorded.report == graded.record.report and recorded.worker == graded.record.worker
     assert (course.autograded / "carol" / STAGE / f"{STAGE}.ipynb").exists()
 
 
 def _source(module: str) -> Path:
-    """The file of engine module ``module`` (the engine spans grading/ and gradebook/)."""
-    [path] = [folder / f"{module}.py" for folder in (INSTRUCTOR / "grading", INSTRUCTOR / "gradebook")
+    """The file of engine module ``module`` (the engine spans grading/, gradebook/ and record/)."""
+    [path] = [folder / f"{module}.py" for folder in (INSTRUCTOR / "grading" / "host", INSTRUCTOR / "grading" / "worker",
+                                                      INSTRUCTOR / "gradebook", INSTRUCTOR / "record")
               if (folder / f"{module}.py").exists()]
     return path
 

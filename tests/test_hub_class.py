@@ -49,7 +49,7 @@ def _row(page, list_id: str):
 
 
 def test_a_student_walks_a_stage_from_fetch_to_feedback_in_the_browser(hub):
-    from utils.instructor.grading.autograde import autograde_all
+    from utils.instructor.grading.host.autograde import autograde_all
     from utils.instructor.hub.class_release import release_feedback_to_class
     from utils.instructor.hub.exchange import ClassExchange
     from utils.instructor.hub.settings import hub_settings

@@ -49,7 +49,7 @@ def teacher(hub):
 def alice_graded(hub, teacher):
     """Alice's solved stage 01, handed in through the exchange, collected with formgrader's Collect button (the
     course's collect) and autograded."""
-    from utils.instructor.grading.autograde import autograde_all
+    from utils.instructor.grading.host.autograde import autograde_all
 
     alice = hub.student(ALICE)
     alice.sign_up()

@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import sys
 
-from utils.instructor.grading.sandbox import bwrap_command, private_ipc_dir
+from utils.instructor.grading.worker.sandbox import bwrap_command, private_ipc_dir
 from utils.instructor.prepare.bundle import bundle_files
 from utils.package_split import INSTRUCTOR_PACKAGE, STUDENT_PACKAGE, student_files
 from utils.calling import watched_sources

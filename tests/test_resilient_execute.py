@@ -13,8 +13,8 @@ import time
 import nbformat
 import pytest
 
-from utils.instructor.grading.grading_report import NotebookReport
-from utils.instructor.grading.resilient_execute import NotebookTimeout, ResilientExecute
+from utils.instructor.record.notebook_report import NotebookReport
+from utils.instructor.grading.worker.resilient_execute import NotebookTimeout, ResilientExecute
 
 
 def notebook(*sources: str):

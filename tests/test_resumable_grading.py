@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import subprocess
 import sys
@@ -13,8 +12,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from utils.instructor.grading.autograde import autograde_all, load_status
-from utils.instructor.grading.grading_task import WORKSPACE_PREFIX
+from utils.instructor.grading.host.autograde import autograde_all, load_status
+from utils.instructor.grading.worker.grading_task import WORKSPACE_PREFIX
 from utils.instructor.paths import RELEASE, SOURCE, Course
 
 STAGE = "04_baselines"
@@ -76,7 +75,7 @@ def test_an_interrupted_run_leaves_the_graded_notebook_and_the_score_intact(cour
     hand_in(course, "alice", nbformat.read(RELEASE / STAGE / f"{STAGE}.ipynb", 4))  # a change: to be graded again
     before_score, before_status = score(course, "alice"), load_status(course)["alice"][STAGE]
     code = ("import sys; from pathlib import Path; from utils.instructor.paths import Course; "
-            "from utils.instructor.grading.autograde import autograde_all; "
+            "from utils.instructor.grading.host.autograde import autograde_all; "
             f"autograde_all(Course(Path({str(course.root)!r})), only_student='alice')")
     process = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
     deadline = time.time() + 300
@@ -93,4 +92,4 @@ def test_an_interrupted_run_leaves_the_graded_notebook_and_the_score_intact(cour
     assert load_status(course)["alice"][STAGE] == before_status
     results = autograde_all(course, log=print)  # resume: the changed submission is graded now
     assert [r.student for r in results] == ["alice"] and score(course, "alice") == 0
-    assert json.loads(course.grading_status.read_text())["alice"][STAGE]["ok"]
+    assert load_status(course)["alice"][STAGE].ok

@@ -12,7 +12,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from utils.instructor.grading.autograde import autograde_all
+from utils.instructor.grading.host.autograde import autograde_all
 from utils.instructor.paths import RELEASE, SOURCE, Course, stages
 
 STAGES = stages()

@@ -7,8 +7,8 @@ import os
 import pytest
 
 from utils.instructor.paths import ROOT
-from utils.instructor.grading.sandbox import SandboxUnavailable, check_available
-from utils.instructor.grading.sandboxed_kernel import SandboxedKernelManager
+from utils.instructor.grading.worker.sandbox import SandboxUnavailable, check_available
+from utils.instructor.grading.worker.sandboxed_kernel import SandboxedKernelManager
 
 
 @pytest.fixture(scope="module")
@@ -189,7 +189,7 @@ def test_grading_without_the_sandbox_happens_only_when_asked_and_says_so(tmp_pat
 
     import nbformat
 
-    from utils.instructor.grading.autograde import autograde_all
+    from utils.instructor.grading.host.autograde import autograde_all
     from utils.instructor.results.grades import export_grades
     from utils.instructor.paths import SOURCE, Course
 

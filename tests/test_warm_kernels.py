@@ -17,9 +17,9 @@ import nbformat
 import psutil
 from jupyter_client import BlockingKernelClient
 
-from utils.instructor.grading import warm_kernels
-from utils.instructor.grading.resilient_execute import ResilientExecute
-from utils.instructor.grading.sandboxed_kernel import SandboxedKernelManager
+from utils.instructor.grading.worker import warm_kernels
+from utils.instructor.grading.worker.resilient_execute import ResilientExecute
+from utils.instructor.grading.worker.sandboxed_kernel import SandboxedKernelManager
 from utils.package_split import STUDENT_PACKAGE
 
 #: What a kernel looks like to the notebook, from its first cell (before the notebook imports anything itself).

@@ -22,10 +22,10 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from ..grading.autograde import autograde_all
-    from ..grading.cluster import SchedulerUnreachable
-    from ..grading.grading_report import GradingEnvironmentError
-    from ..grading.sandbox import SandboxUnavailable
+    from ..grading.host.autograde import autograde_all
+    from ..grading.host.cluster import SchedulerUnreachable
+    from ..grading.worker.grading_environment import GradingEnvironmentError
+    from ..grading.worker.sandbox import SandboxUnavailable
     from ..prepare.schedule import ScheduleError
 
     started = time.perf_counter()

@@ -57,7 +57,7 @@ def write_workspace_config(course) -> None:
 
 
 def run(args) -> int:
-    from ..grading.preparation import ensure_gradebook
+    from ..gradebook.stage_sources import ensure_gradebook
     from ..paths import Course
     from ..prepare.schedule import ScheduleError
 

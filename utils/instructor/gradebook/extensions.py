@@ -5,7 +5,7 @@
 
 nbgrader keeps an extension on the student's submission row (``Gradebook.grant_extension``), and its
 ``SubmittedAssignment.total_seconds_late`` counts from the due date plus the extension, which is what the late
-policy (``grading/late_policy.py``) is given. A student who has not handed in yet has no row: one is created
+policy (``gradebook/late_policy.py``) is given. A student who has not handed in yet has no row: one is created
 for them (``Gradebook.add_submission``, no timestamp, no score), which autograde later fills in, extension
 kept (``update_or_create_submission`` only sets the hand-in's timestamp). Such a row is not a hand-in:
 ``handed_in`` tells them apart, and the grade table reads it as "not submitted".
@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from ..paths import Course, stages
 from ..prepare.schedule import from_gradebook_time
+from .door import submission_of
 from .late_penalties import reassess
 
 #: The longest extension accepted, in days: anything longer is taken for a typo.
@@ -125,7 +126,7 @@ def grant_extension(student: str, stage: str, days, course: Course = Course(), l
     when schedule.csv cannot be read. The gradebook gets the stage (and its due date) first if it lacks it."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    from ..grading.preparation import ensure_gradebook
+    from .stage_sources import ensure_gradebook
 
     value = parse_days(days)
     check_stage(stage)  # both before the gradebook is opened (which creates it where there is none)
@@ -139,7 +140,7 @@ def grant_extension(student: str, stage: str, days, course: Course = Course(), l
         try:
             submission = gradebook.find_submission(stage, student)
         except MissingEntry:
-            submission = gradebook.add_submission(stage, student)
+            submission = submission_of(gradebook, stage, student)
         before = submission.extension
         gradebook.grant_extension(stage, student, days=value)
         reassess(gradebook, submission)

@@ -1,7 +1,7 @@
 """A submission's late penalty worked out again in the gradebook, when what it depends on changed after grading.
 
 nbgrader's ``AssignLatePenalties`` sets ``SubmittedNotebook.late_submission_penalty`` once, when a notebook is
-autograded. The course's penalty (``grading/late_policy.py``) depends on three things that can change later:
+autograded. The course's penalty (``gradebook/late_policy.py``) depends on three things that can change later:
 
 * the student's extension (``make extension``, ``gradebook/extensions.py``),
 * the stage's due date (``schedule.csv``, ``gradebook/due_dates.py``),
@@ -28,7 +28,7 @@ def reassess(gradebook, submission, policy=None) -> bool:
     return True when a notebook's penalty changed. ``policy``: the configured plugin (default: read from
     nbgrader_config.py)."""
     if policy is None:
-        from ..grading.late_policy import late_policy
+        from .late_policy import late_policy
 
         policy = late_policy()
     changed = False

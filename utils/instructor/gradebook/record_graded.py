@@ -1,16 +1,17 @@
 """The one writer: put notebooks graded on workers into the course's autograded/ folder and gradebook.
 
-Workers return graded notebooks (kernel run, verdicts written by the judge); the
-gradebook learns their scores the way nbgrader always does it, from its own
-``Autograde`` converter with only the recording steps left (no kernel, no judge),
-run in this process (``nbgrader_here.py``):
+Workers return a GradingRecord and the graded files (kernel run, verdicts written by the judge, nbgrader's
+autograde done). The writer records them with nbgrader's Gradebook API, as nbgrader's ``Autograde`` would
+with its recording steps, without running it again (no converter, no kernel, no judge, no student code):
 
-    staging/<student>/<stage>/   <- the graded files, and the submission's timestamp.txt
-    Autograde <stage> with autograde_preprocessors = SaveAutoGrades, AssignLatePenalties, CheckCellMetadata
-    -> private folder -> replaces autograded/<student>/<stage> (never half-written)
+    the student and the submission, with the hand-in's time (timestamp.txt)   Autograde.init_assignment
+    each grade cell's automatic score, each answer's "No response." comment    SaveAutoGrades
+    the late penalty                                                            AssignLatePenalties
+    the graded files -> a private folder -> replaces autograded/<student>/<stage> (each file written once,
+    the folder never half-written)
 
-One run records every notebook of a stage that finished meanwhile, so the writer
-keeps up with many workers. No student code runs here.
+One gradebook session records every notebook that came back together, so the writer keeps up with many
+workers (``make bench-grading`` measures it).
 """
 
 from __future__ import annotations
@@ -18,71 +19,92 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections import defaultdict
 from pathlib import Path
 
-from traitlets.config import Config
+import nbformat
 
-from ..grading.grading_report import GradedNotebook, GradingResult
-from ..grading.nbgrader_here import autograde_here
 from ..paths import Course
-
-#: nbgrader's autograde reduced to what writes the gradebook (the worker did the rest).
-RECORDING_ONLY = Config({"Autograde": {
-    "sanitize_preprocessors": ["nbgrader.preprocessors.CheckCellMetadata"],
-    "autograde_preprocessors": ["nbgrader.preprocessors.SaveAutoGrades",
-                                "nbgrader.preprocessors.AssignLatePenalties",
-                                "nbgrader.preprocessors.CheckCellMetadata"]}})
-
-
-def record_graded(course: Course, graded: list[GradedNotebook]) -> list[GradingResult]:
-    """Record ``graded`` in ``course``; returns one GradingResult per notebook, in the same order."""
-    results = {}
-    by_stage = defaultdict(list)
-    for notebook in graded:
-        if notebook.ok:
-            by_stage[notebook.stage].append(notebook)
-        else:
-            results[id(notebook)] = _result(notebook, False, notebook.message)
-    for stage, notebooks in by_stage.items():
-        results.update(_record_stage(course, stage, notebooks))
-    return [results[id(notebook)] for notebook in graded]
-
+from ..record.grading_record import GradedNotebook, GradingRecord
+from ..record.task import write_folder
+from .door import open_gradebook, submission_of
+from .late_penalties import reassess
 
 #: What nbgrader keeps beside a hand-in's notebook: when it was handed in (lateness) and the exchange's secret
 #: (the name of the feedback page the student's Assignments tab looks for).
 HAND_IN_FILES = ("timestamp.txt", "submission_secret.txt")
 
 
-def _record_stage(course: Course, stage: str, notebooks: list[GradedNotebook]) -> dict:
-    batch = uuid.uuid4().hex
-    staging, private = f".autograding/record-{batch}", f".autograding/recorded-{batch}"
-    try:
-        for notebook in notebooks:
-            folder = course.root / staging / notebook.student / stage
-            for name, data in notebook.files.items():
-                (folder / name).parent.mkdir(parents=True, exist_ok=True)
-                (folder / name).write_bytes(data)
-            for kept in HAND_IN_FILES:
-                source = course.submitted / notebook.student / stage / kept
-                if source.exists():
-                    shutil.copy(source, folder / kept)
-        folders = Config({"CourseDirectory": {"submitted_directory": staging, "autograded_directory": private}})
-        folders.merge(RECORDING_ONLY)
-        run = autograde_here(course, stage, "*", folders)
-        results = {}
-        for notebook in notebooks:
-            produced = course.root / private / notebook.student / stage
-            if (produced / f"{stage}.ipynb").exists():
-                replace_folder(produced, course.autograded / notebook.student / stage)
-                results[id(notebook)] = _result(notebook, True)
-            else:
-                results[id(notebook)] = _result(notebook, False,
-                                                f"graded, but not recorded: {run.problem(notebook.student)}")
+def record_graded(course: Course, graded: list[GradedNotebook]) -> list[GradingRecord]:
+    """Record ``graded`` in ``course``; returns one GradingRecord per notebook, in the same order (a notebook
+    graded but not recorded is COULD_NOT_GRADE, saying why)."""
+    results = [notebook.record for notebook in graded]
+    todo = [i for i, notebook in enumerate(graded) if notebook.record.ok]
+    if not todo:
         return results
+    from .late_policy import late_policy
+
+    policy = late_policy()
+    with open_gradebook(course) as gradebook:
+        for i in todo:
+            try:
+                _record_one(course, gradebook, graded[i], policy)
+            except Exception as error:  # noqa: BLE001 (one notebook the gradebook refused; the others go on)
+                gradebook.db.rollback()
+                results[i] = graded[i].record.failed(
+                    f"graded, but not recorded: {type(error).__name__}: {str(error).strip()[:300]}")
+    return results
+
+
+def _record_one(course: Course, gradebook, notebook: GradedNotebook, policy) -> None:
+    from nbgrader.utils import parse_utc
+
+    student, stage = notebook.record.student, notebook.record.stage
+    submitted = course.submitted / student / stage
+    stamp = submitted / "timestamp.txt"
+    timestamp = stamp.read_text().strip() if stamp.exists() else ""
+    gradebook.update_or_create_student(student)
+    submission = submission_of(gradebook, stage, student, **({"timestamp": parse_utc(timestamp)} if timestamp else {}))
+    for name in (n.name for n in submission.assignment.notebooks):
+        data = notebook.files.get(f"{name}.ipynb")
+        _save_auto_grades(gradebook, stage, student, name, nbformat.reads(data, 4) if data is not None else None)
+    gradebook.db.commit()
+    reassess(gradebook, submission, policy)
+    _write_autograded(course, notebook, submitted)
+
+
+def _save_auto_grades(gradebook, stage: str, student: str, name: str, graded) -> None:
+    """What nbgrader's ``SaveAutoGrades`` stores for one graded notebook (``graded``: the notebook); a notebook
+    not handed in scores 0 everywhere, as ``Autograde`` gives it."""
+    from nbgrader import utils
+
+    if graded is None:
+        for grade in gradebook.find_submission_notebook(name, stage, student).grades:
+            grade.auto_score, grade.needs_manual_grade = 0, False
+        return
+    for cell in graded.cells:
+        if utils.is_grade(cell):
+            grade = gradebook.find_grade(cell.metadata.nbgrader.grade_id, name, stage, student)
+            grade.auto_score, _ = utils.determine_grade(cell)
+            # A grade given by hand before, or an answer nbgrader cannot score, needs a person's look.
+            grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
+        if utils.is_solution(cell) or utils.is_task(cell):
+            comment = gradebook.find_comment(cell.metadata.nbgrader.grade_id, name, stage, student)
+            unchanged = cell.metadata.nbgrader.get("checksum", None) == utils.compute_checksum(cell)
+            comment.auto_comment = "No response." if unchanged and not utils.is_task(cell) else None
+
+
+def _write_autograded(course: Course, notebook: GradedNotebook, submitted: Path) -> None:
+    """The graded files and the hand-in's own (HAND_IN_FILES) into a private folder, then in place at once."""
+    student, stage = notebook.record.student, notebook.record.stage
+    private = course.root / ".autograding" / f"recorded-{uuid.uuid4().hex}"
+    try:
+        write_folder(private, notebook.files)
+        for kept in HAND_IN_FILES:
+            if (submitted / kept).exists():
+                shutil.copy(submitted / kept, private / kept)
+        replace_folder(private, course.autograded / student / stage)
     finally:
-        shutil.rmtree(course.root / staging, ignore_errors=True)
-        shutil.rmtree(course.root / private, ignore_errors=True)
+        shutil.rmtree(private, ignore_errors=True)
 
 
 def replace_folder(new: Path, old: Path) -> None:
@@ -93,8 +115,3 @@ def replace_folder(new: Path, old: Path) -> None:
         os.rename(old, trash)
     os.rename(new, old)
     shutil.rmtree(trash, ignore_errors=True)
-
-
-def _result(notebook: GradedNotebook, ok: bool, message: str = "") -> GradingResult:
-    return GradingResult(notebook.student, notebook.stage, ok, notebook.seconds, message,
-                         {**notebook.status, "worker": notebook.worker}, notebook.report)

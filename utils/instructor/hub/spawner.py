@@ -77,7 +77,7 @@ class CourseSpawner(LocalProcessSpawner):
     async def stop(self, now=False):
         await super().stop(now=now)
         if not self.is_instructor:
-            from ..grading.sandbox import end_processes_of
+            from ..grading.worker.sandbox import end_processes_of
 
             try:
                 end_processes_of(pwd.getpwnam(self.user.name).pw_uid)

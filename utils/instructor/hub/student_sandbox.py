@@ -1,6 +1,6 @@
 """A student's JupyterLab on the hub: in bubblewrap, as the student's own system account.
 
-It sees what the grading kernel sees of the course (``grading/sandbox.py``: the system read-only,
+It sees what the grading kernel sees of the course (``grading/worker/sandbox.py``: the system read-only,
 the course's environment, the student's package with ``utils/instructor`` replaced by an empty
 folder, ``data/`` and the released ``course/``), plus its own:
 
@@ -20,7 +20,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from ..grading.sandbox import ROOT, SandboxUnavailable, INSTALL_HINT, course_view_args, student_view
+from ..grading.worker.sandbox import ROOT, SandboxUnavailable, INSTALL_HINT, course_view_args, student_view
 from .accounts import Account
 from .exchange import ClassExchange
 from .jupyter_config import config_path

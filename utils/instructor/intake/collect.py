@@ -39,7 +39,6 @@ to that LMS under that name (``make feedback FORMAT=canvas|moodle``).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import shutil
 import tempfile
 import zipfile
@@ -376,11 +375,10 @@ def _from_exchange(exchange, max_bytes: int, report: CollectReport, only_stage: 
 
 def _keep_unreadable(course: Course, report: CollectReport, unreadable: set) -> None:
     """Remember, for the grade table, which students' files could not be read (their stage is unknown)."""
-    kept = json.loads(course.collect_problems.read_text()) if course.collect_problems.exists() else {}
-    for student in unreadable:
-        kept[student] = [{"file": file, "reason": reason} for who, file, reason in report.problems if who == student]
-    if kept:
-        course.collect_problems.write_text(json.dumps(kept, indent=1, sort_keys=True))
+    from ..gradebook.collect_problems import keep_collect_problems
+
+    keep_collect_problems(course, {student: [{"file": file, "reason": reason} for who, file, reason
+                                             in report.problems if who == student] for student in unreadable})
 
 
 def _nothing_to_collect(submissions: Path, report: CollectReport) -> None:
@@ -414,8 +412,6 @@ def _enrol(course: Course, students: set) -> None:
     stray files and of submitters the roster does not know never become students."""
     if not students:
         return
-    from nbgrader.api import Gradebook
+    from ..gradebook.students import enrol
 
-    with Gradebook(course.db_url) as gradebook:
-        for student in sorted(s for s in students if STUDENT_ID.match(s)):
-            gradebook.update_or_create_student(student)
+    enrol(course, sorted(s for s in students if STUDENT_ID.match(s)))

@@ -103,26 +103,18 @@ def read_roster(path) -> list[Student]:
 
 def import_roster(path, course: Course = Course()) -> list[Student]:
     """Put the roster's students into the course's gradebook (created or updated), as nbgrader's import does."""
-    from nbgrader.api import Gradebook
+    from ..gradebook.students import add_or_update_students
 
     students = read_roster(path)
-    with Gradebook(course.db_url) as gradebook:
-        for student in students:
-            gradebook.update_or_create_student(student.id, first_name=student.first_name,
-                                               last_name=student.last_name, email=student.email,
-                                               lms_user_id=student.lms_user_id)
+    add_or_update_students(course, students)
     return students
 
 
 def gradebook_students(course: Course = Course()) -> list[Student]:
     """The students already in the course's gradebook (none when there is no gradebook yet)."""
-    prefix = "sqlite:///"
-    if course.db_url.startswith(prefix) and not Path(course.db_url[len(prefix):]).exists():
-        return []  # no SQLite gradebook yet: do not create one just to read it
-    from nbgrader.api import Gradebook
+    from ..gradebook.students import students_in_gradebook
 
-    with Gradebook(course.db_url) as gradebook:
-        return [Student(s.id, s.first_name, s.last_name, s.email, s.lms_user_id) for s in gradebook.students]
+    return [Student(*fields) for fields in students_in_gradebook(course)]
 
 
 def _squeezed(text: str) -> str:

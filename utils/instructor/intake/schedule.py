@@ -6,7 +6,7 @@ Canvas or Moodle hand-in by (their downloads carry no time). Read from the one p
     due            schedule.csv (``prepare/schedule.py``)
     extension      the gradebook (``make extension``; nbgrader's ``SubmittedAssignment.extension``)
     deadline       due + extension: a hand-in later than this is late (nbgrader's ``total_seconds_late``)
-    last_accepted  deadline + the late policy's ``accepted_days_late`` (``grading/late_policy.py``): a hand-in
+    last_accepted  deadline + the late policy's ``accepted_days_late`` (``gradebook/late_policy.py``): a hand-in
                    later than this is kept and graded but counts 0 points, and is flagged for the instructor
 
 All times are aware datetimes in UTC (show them in the student's zone with ``.astimezone(zone)``); None where
@@ -50,29 +50,21 @@ def student_schedule(student_id: str, course: Course = Course()) -> list[StageDe
     The due dates come from ``course``'s schedule.csv, the extensions from its gradebook (a course without a
     gradebook yet has no extensions). Raises UnknownStudent when the gradebook exists and does not know the
     student, and ScheduleError (naming the row to fix) when schedule.csv cannot be read."""
-    from nbgrader.api import Gradebook, MissingEntry, SubmittedAssignment
-
-    from ..grading.late_policy import course_late_policy
+    from ..gradebook.late_policy import course_late_policy
+    from ..gradebook.students import extensions_of
 
     due = course_schedule(course)
-    extensions: dict[str, dt.timedelta] = {}
-    if course.has_gradebook():
-        with Gradebook(course.db_url) as gradebook:
-            try:
-                student = gradebook.find_student(student_id)
-            except MissingEntry:
-                raise UnknownStudent(f"no student {student_id!r} in the gradebook: students come from the roster "
-                                     "(make roster ROSTER=students.csv)") from None
-            for submission in gradebook.db.query(SubmittedAssignment).filter(
-                    SubmittedAssignment.student_id == student.id, SubmittedAssignment.extension.isnot(None)):
-                extensions[submission.assignment.name] = submission.extension
+    extensions = extensions_of(course, student_id)
+    if extensions is None:
+        raise UnknownStudent(f"no student {student_id!r} in the gradebook: students come from the roster "
+                             "(make roster ROSTER=students.csv)")
     policy = course_late_policy()
     return [stage_deadline(stage, due[stage], extensions.get(stage), policy) for stage in stages()]
 
 
 def course_deadlines(course: Course = Course()) -> list[StageDeadline]:
     """Every stage's StageDeadline for a student without extensions."""
-    from ..grading.late_policy import course_late_policy
+    from ..gradebook.late_policy import course_late_policy
 
     due, policy = course_schedule(course), course_late_policy()
     return [stage_deadline(stage, due[stage], None, policy) for stage in stages()]

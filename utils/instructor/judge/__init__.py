@@ -20,7 +20,7 @@ from utils.recording import make_record
 from utils.recording._cases import hidden_test, stage_of
 from utils.recording._format import MalformedRecord, decode
 
-from ..grading.grading_report import Verdict
+from ..record.verdict import Verdict
 from . import expected as expected_values
 from .mistakes import Failure
 from .rules import CaseToJudge, rule_of

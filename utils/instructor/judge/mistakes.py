@@ -151,7 +151,7 @@ def computed(name: str) -> Mistake:
 
 
 class Failure(AssertionError):
-    """A test case failed: the message for the student, the outcome (``grading_report.OUTCOMES``) and the
+    """A test case failed: the message for the student, the outcome (``record/verdict.OUTCOMES``) and the
     classic mistake recognised, if any. Raised by the rules; a plain AssertionError counts as "wrong"."""
 
     def __init__(self, message: str, outcome: str = "wrong", mistake: str | None = None):

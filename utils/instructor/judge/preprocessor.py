@@ -11,7 +11,7 @@ from utils.recording._cases import hidden_test
 from utils.recording._format import MIME, MalformedRecord, from_output
 
 from .. import cells
-from ..grading.grading_report import Verdict
+from ..record.verdict import Verdict
 from . import decide
 from . import expected as expected_values
 
@@ -51,7 +51,7 @@ def _why_missing(cell, grade_id: str) -> Verdict:
 class JudgeRecords(NbGraderPreprocessor):
     """Decide every graded code cell from its record; nothing the kernel wrote into a test cell survives.
 
-    The verdicts, machine-readable (:class:`~..grading_report.Verdict`), are added to
+    The verdicts, machine-readable (:class:`~..record.verdict.Verdict`), are added to
     the run's NotebookReport in ``resources["grading_report"]``: they reach the grading
     status (and the class report) the way the rest of the run's report does. They are
     made here, in the instructor's process, after the kernel is gone.

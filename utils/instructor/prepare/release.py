@@ -14,9 +14,8 @@ def generate_release(release_dir: Path = RELEASE, db_url: str | None = None, log
     """``nbgrader generate_assignment --force`` for every stage, then each stage's due date from schedule.csv into
     the gradebook; returns the released notebooks. A schedule.csv that cannot be read stops it before anything
     is generated (ScheduleError names the row to fix)."""
-    from nbgrader.api import Gradebook
-
     from ..gradebook.due_dates import apply_schedule
+    from ..gradebook.door import open_gradebook
 
     schedule = course_schedule()
     released = []
@@ -27,6 +26,6 @@ def generate_release(release_dir: Path = RELEASE, db_url: str | None = None, log
         run_nbgrader(*args)
         released.append(Path(release_dir) / stage / f"{stage}.ipynb")
         log(f"released {stage}")
-    with Gradebook(db_url or Course().db_url) as gradebook:
+    with open_gradebook(Course(), db_url) as gradebook:
         apply_schedule(gradebook, schedule, log=log)
     return released

@@ -17,7 +17,7 @@ whenever the course prepares its gradebook: ``make release``, ``make autograde``
 in nbgrader's convention, naive UTC. Here they are aware datetimes in UTC.
 
 The late policy (what a late hand-in loses, and the last moment one is accepted) is nbgrader's
-late-submission plugin, configured in ``nbgrader_config.py`` (``grading/late_policy.py``).
+late-submission plugin, configured in ``nbgrader_config.py`` (``gradebook/late_policy.py``).
 """
 
 from __future__ import annotations

@@ -21,8 +21,9 @@ import nbformat
 
 from ..cells import is_test
 from ..cells import grade_id as cell_grade_id
-from .grades import COULD_NOT, NOT_AUTOGRADED, NOT_SUBMITTED, TIMED_OUT, UNREADABLE, ClassGrades, class_grades
-from ..grading.grading_report import OUTCOMES, Verdict, verdicts_from_status
+from .grades import ClassGrades, class_grades
+from ..record.state import State
+from ..record.verdict import OUTCOMES, Verdict
 from ..judge.mistakes import mistake as find_mistake
 from ..paths import RELEASE, Course, source_notebook
 from .similarity import THRESHOLD, SimilarPair, compare, exercise_code, exercise_ids
@@ -35,7 +36,7 @@ TOP_MISTAKES = 5
 
 @dataclass(frozen=True)
 class TestSummary:
-    """How the students judged on one test cell fared: ``counts`` per outcome (``grading_report.OUTCOMES``)."""
+    """How the students judged on one test cell fared: ``counts`` per outcome (``record/verdict.OUTCOMES``)."""
 
     stage: str
     test: str
@@ -156,10 +157,6 @@ def _test_ids(source_nb) -> list[str]:
     return [cell_grade_id(c) for c in source_nb.cells if is_test(c)]
 
 
-def _is_graded(status: str) -> bool:
-    return not status.startswith((NOT_SUBMITTED, NOT_AUTOGRADED, COULD_NOT, TIMED_OUT, UNREADABLE))
-
-
 def _summaries(stage: str, tests: list[str], verdicts: dict) -> tuple[list, list]:
     """TestSummary per test and MistakeCount per (test, mistake), from {student: [Verdict]}."""
     summaries, mistakes = [], []
@@ -193,7 +190,7 @@ def _similar(course: Course, stage: str, source_nb, students: list[str], thresho
 def build_class_report(course: Course = Course(), names: bool = False, threshold: float = THRESHOLD,
                        grades: ClassGrades | None = None) -> ClassReport:
     """The class report of ``course`` (see the module's docstring); ``names``: show students' names, not ids."""
-    from ..grading.autograde import load_status
+    from ..gradebook.grading_status import load_status
 
     grades = grades or class_grades(course)
     status = load_status(course)
@@ -212,21 +209,22 @@ def build_class_report(course: Course = Course(), names: bool = False, threshold
         verdicts = {}
         for student in grades.students:
             grade = student.stages[stage]
-            if grade.status == NOT_SUBMITTED:
+            if grade.state is State.NOT_SUBMITTED:
                 continue
-            if grade.status.startswith(UNREADABLE):  # the same for every stage: which one it was is unknown
+            if grade.state is State.UNREADABLE:  # the same for every stage: which one it was is unknown
                 if student.id not in {u.student for u in report.unreadable}:
                     report.unreadable.append(Ungraded(student.id, grade.status))
                 continue
-            if not _is_graded(grade.status):
+            if not grade.state.graded:
                 part.ungraded.append(Ungraded(student.id, grade.status))
-                waiting += grade.status.startswith(NOT_AUTOGRADED)
+                waiting += grade.state is State.SUBMITTED
                 continue
             part.scores[student.id] = grade.score
             if grade.late_seconds > 0:
                 part.late.append(LateHandIn(student.id, grade.days_late, grade.late_penalty,
                                             grade.score_before_penalty, grade.past_last_accepted))
-            kept: list[Verdict] = verdicts_from_status(status.get(student.id, {}).get(stage, {}))
+            record = status.get(student.id, {}).get(stage)
+            kept: list[Verdict] = list(record.report.verdicts) if record is not None and record.report else []
             if kept:
                 verdicts[student.id] = kept
             else:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 
-from ..grading.autograde import submissions
+from ..grading.host.autograde import submissions
 from ..nbgrader_cli import run_nbgrader
 from ..paths import Course
 

@@ -13,7 +13,7 @@ points only, and the table says so instead of showing a silent 0.
     (max),6.0,"6 points: 4 automatic, 2 written (graded by hand)",due 2026-10-12 21:59 UTC,10 % of the score per ...,82.0,,19.0
 
 A stage's points are the points that count: its score less the late penalty (nbgrader's
-``late_submission_penalty``, set by the late policy, ``grading/late_policy.py``). ``<stage> days late`` is how long
+``late_submission_penalty``, set by the late policy, ``gradebook/late_policy.py``). ``<stage> days late`` is how long
 after the student's deadline (the due date in ``schedule.csv`` plus their extension) it was handed in, in days
 (0: on time; empty: no hand-in time in the gradebook, e.g. nothing handed in), ``<stage> late penalty`` the points the policy took off. The ``(max)``
 row holds the stage's due date and the policy in words there.
@@ -37,62 +37,28 @@ a stage that was not submitted counts as a final 0.
 from __future__ import annotations
 
 import csv
-import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from ..gradebook.collect_problems import load_collect_problems
 from ..gradebook.extensions import handed_in
+from ..gradebook.grading_status import load_status
 from ..gradebook.late_penalties import reassess
-from ..grading.autograde import load_status, submission_hash
-from ..grading.late_policy import course_late_policy, late_policy
+from ..gradebook.late_policy import course_late_policy, late_policy
+from ..record.hashes import submission_hash
 from ..intake.hand_in_time import time_note
 from ..paths import Course, stages
 from ..prepare.schedule import from_gradebook_time
+from ..record.stage_grade import StageGrade, points as _points
+from ..record.grading_record import GradingRecord
+from ..record.state import State
 
-GRADED = "graded"
-NOT_SUBMITTED = "not submitted"
-NOT_AUTOGRADED = "submitted, not autograded yet (run make autograde)"
-PENDING = "pending manual grading"
-COULD_NOT = "could not be graded"
-TIMED_OUT = "timed out"
-UNREADABLE = "not submitted, but a file that could not be read was handed in"
+#: The states by their old names (what other modules and the tests import).
+GRADED, NOT_SUBMITTED, NOT_AUTOGRADED = State.GRADED, State.NOT_SUBMITTED, State.SUBMITTED
+PENDING, COULD_NOT, TIMED_OUT, UNREADABLE = State.PENDING_MANUAL, State.COULD_NOT_GRADE, State.TIMED_OUT, State.UNREADABLE
 LATE = "late"
 PAST_LAST_ACCEPTED = "handed in after the last accepted moment"
-#: Statuses whose score may still change: a total that includes one of them is not final.
-NOT_FINAL = (PENDING, NOT_AUTOGRADED, COULD_NOT, TIMED_OUT)
-
-
-def _points(value: float) -> str:
-    return f"{value:g} point" + ("" if value == 1 else "s")
-
-
-@dataclass(frozen=True)
-class StageGrade:
-    """One student's result for one stage: points so far, status in words, points still to grade by hand."""
-
-    score: float
-    status: str
-    pending_points: float = 0.0
-    timestamp: datetime | None = None
-    #: How long after the student's deadline it was handed in (0: on time, or no due date).
-    late_seconds: float = 0.0
-    #: Points the late policy took off (``score`` is what is left).
-    late_penalty: float = 0.0
-    #: Handed in after the last accepted moment: kept and graded, counts 0, flagged.
-    past_last_accepted: bool = False
-
-    @property
-    def final(self) -> bool:
-        return not any(self.status.startswith(word) or f"; {word}" in self.status for word in NOT_FINAL)
-
-    @property
-    def days_late(self) -> float:
-        return round(self.late_seconds / 86400, 2)
-
-    @property
-    def score_before_penalty(self) -> float:
-        return round(self.score + self.late_penalty, 2)
 
 
 @dataclass
@@ -132,47 +98,39 @@ class ClassGrades:
     due: dict = field(default_factory=dict)  # stage -> due date (aware UTC) as the gradebook has it, or None
 
 
-def grading_status(entry: dict | None, pending_points: float = 0.0, submitted: str | None = None,
-                   review_points: float = 0.0, changed_since: bool = False, unreadable: list | None = None) -> str:
-    """In words, what happened to one notebook.
+def stage_grade(record: GradingRecord | None, score: float = 0.0, pending_points: float = 0.0,
+                submitted: str | None = None, review_points: float = 0.0, changed_since: bool = False,
+                unreadable: list | None = None, **lateness) -> StageGrade:
+    """What happened to one notebook, typed.
 
-    ``entry`` is its record in ``grading_status.json`` (None when the autograder never saw it);
-    ``submitted`` is ``"gradebook"`` when the gradebook holds a graded submission, ``"folder"`` when there
-    is only a hand-in in submitted/, None when there is neither; ``pending_points`` are written answers
-    no one has graded yet, ``review_points`` hand grades nbgrader marked for review, and ``changed_since``
-    says the hand-in in submitted/ is not the one that was graded; ``unreadable`` lists the student's
-    files collect could not read (``{"file", "reason"}``; which stage they were meant for is unknown).
+    ``record`` is its GradingRecord (None when the autograder never saw it); ``submitted`` is ``"gradebook"``
+    when the gradebook holds a graded submission, ``"folder"`` when there is only a hand-in in submitted/,
+    None when there is neither; ``pending_points`` are written answers no one has graded yet,
+    ``review_points`` hand grades nbgrader marked for review, and ``changed_since`` says the hand-in in
+    submitted/ is not the one that was graded; ``unreadable`` lists the student's files collect could not
+    read (``{"file", "reason"}``; which stage they were meant for is unknown); ``lateness``: StageGrade's
+    timestamp and late fields.
 
-    >>> grading_status({"ok": True, "sandbox": True}, pending_points=2, submitted="gradebook")
-    'pending manual grading: 2 points of written answers not graded by hand yet'
-    >>> grading_status(None)
+    >>> stage_grade(None).status
     'not submitted'
-    >>> grading_status(None, unreadable=[{"file": "a.ipynb", "reason": "not JSON"}])
+    >>> stage_grade(None, unreadable=[{"file": "a.ipynb", "reason": "not JSON"}]).status
     'not submitted, but a file that could not be read was handed in: a.ipynb (not JSON)'
     """
-    if entry and not entry.get("ok"):
-        reason = entry.get("message") or "see the autograde log"
-        return f"{TIMED_OUT if entry.get('timed_out') else COULD_NOT}: {reason}"
-    if not entry and submitted is None:
+    if record is not None and not record.ok:
+        return StageGrade(score, record.state, reason=record.message, **lateness)
+    if record is None and submitted is None:
         if unreadable:
-            return f"{UNREADABLE}: " + "; ".join(f"{p['file']} ({p['reason']})" for p in unreadable)
-        return NOT_SUBMITTED
-    if (not entry and submitted == "folder") or changed_since:
-        return NOT_AUTOGRADED + (" (handed in again after grading)" if changed_since else "")
-    entry = entry or {}
-    notes = []
-    if pending_points:
-        notes.append(f"{PENDING}: {_points(pending_points)} of written answers not graded by hand yet")
-    if entry.get("sandbox") is False:
-        notes.append("graded WITHOUT sandbox")
-    if entry.get("timed_out_cells"):
-        notes.append(f"cells {entry['timed_out_cells']} ran out of time (0 points)")
-    if entry.get("kernel_deaths"):
-        notes.append(f"the kernel died {entry['kernel_deaths']} time(s)")
-    if review_points:
-        notes.append(f"{_points(review_points)} graded by hand before the latest autograde "
-                     "(formgrader marks them for review)")
-    return "; ".join(notes) or GRADED
+            return StageGrade(score, State.UNREADABLE, unreadable=tuple((p["file"], p["reason"]) for p in unreadable),
+                              **lateness)
+        return StageGrade(score, State.NOT_SUBMITTED, **lateness)
+    if (record is None and submitted == "folder") or changed_since:
+        return StageGrade(score, State.SUBMITTED, changed_since=changed_since, **lateness)
+    report = record.report if record is not None else None
+    notes = dict(sandbox=report.sandbox, timed_out_cells=report.timed_out_cells,
+                 kernel_deaths=report.kernel_deaths) if report is not None else {}
+    state = State.PENDING_MANUAL if pending_points else State.GRADED
+    return StageGrade(score, state, pending_points if pending_points else 0.0, review_points=review_points,
+                      **notes, **lateness)
 
 
 def duration(seconds: float) -> str:
@@ -240,14 +198,14 @@ def _hand_grading(gradebook) -> tuple[dict, dict]:
 def class_grades(course: Course = Course(), gradebook=None) -> ClassGrades:
     """Read the gradebook (``course``'s, or the open ``gradebook``) and ``grading_status.json`` into ClassGrades."""
     if gradebook is None:
-        from nbgrader.api import Gradebook
+        from ..gradebook.door import open_gradebook
 
-        with Gradebook(course.db_url) as opened:
+        with open_gradebook(course) as opened:
             return class_grades(course, opened)
     from nbgrader.api import MissingEntry
 
     status = load_status(course)
-    unreadable = (json.loads(course.collect_problems.read_text()) if course.collect_problems.exists() else {})
+    unreadable = load_collect_problems(course)
     policy, course_policy = late_policy(), course_late_policy()
     known = {a.name for a in gradebook.assignments}
     names = [s for s in stages() if s in known] + sorted(known - set(stages()))
@@ -259,7 +217,7 @@ def class_grades(course: Course = Course(), gradebook=None) -> ClassGrades:
         row = StudentGrades(student.id, student.first_name or "", student.last_name or "", student.email or "",
                             student.lms_user_id or "")
         for stage in names:
-            entry = status.get(student.id, {}).get(stage)
+            record = status.get(student.id, {}).get(stage)
             folder = course.submitted / student.id / stage
             late, penalty, past = 0.0, 0.0, False
             try:
@@ -275,25 +233,29 @@ def class_grades(course: Course = Course(), gradebook=None) -> ClassGrades:
             except MissingEntry:
                 score, timestamp = 0.0, None
                 submitted = "folder" if folder.is_dir() else None
-            changed = bool(entry and entry.get("ok") and entry.get("submission") and folder.is_dir()
-                           and entry["submission"] != submission_hash(course, student.id, stage))
+            changed = bool(record and record.ok and record.submission and folder.is_dir()
+                           and record.submission != submission_hash(course, student.id, stage))
             key = (student.id, stage)
             waiting = pending.get(key, 0.0) if submitted == "gradebook" else 0.0
-            text = grading_status(entry, waiting, submitted, review.get(key, 0.0), changed,
-                                  unreadable.get(student.id))
+            note = ""
             if late and submitted == "gradebook":
                 note = late_note(late, penalty, from_gradebook_time(submission.assignment.duedate),
                                  submission.extension, past, time_note(course, student.id, stage), student.id, stage)
-                text = note if text == GRADED else f"{text}; {note}"
-            row.stages[stage] = StageGrade(score, text, waiting if PENDING in text else 0.0, timestamp, late, penalty,
-                                           past)
+            row.stages[stage] = stage_grade(record, score, waiting, submitted, review.get(key, 0.0), changed,
+                                            unreadable.get(student.id), timestamp=timestamp, late_seconds=late,
+                                            late_penalty=penalty, past_last_accepted=past, late_note=note,
+                                            max_score=result.max_score[stage])
         result.students.append(row)
     return result
 
 
 def grade_table(course: Course = Course(), gradebook=None) -> list[dict]:
     """The rows of ``grades.csv`` (see the module's docstring), the ``(max)`` row last."""
-    grades = class_grades(course, gradebook)
+    return table_rows(class_grades(course, gradebook))
+
+
+def table_rows(grades: ClassGrades) -> list[dict]:
+    """The rows of ``grades.csv`` for ``grades``, the ``(max)`` row last."""
     rows = []
     for student in grades.students:
         row = {"student_id": student.id}
@@ -328,23 +290,21 @@ def grade_table(course: Course = Course(), gradebook=None) -> list[dict]:
 def export_grades(course: Course = Course(), path: Path | None = None, log=print, gradebook=None) -> Path:
     """Write ``grades.csv`` (or ``path``) and say what still needs a look."""
     path = Path(path) if path else course.grades_csv
-    rows = grade_table(course, gradebook)
+    grades = class_grades(course, gradebook)
+    rows = table_rows(grades)
     with open(path, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[-1]))
         writer.writeheader()
         writer.writerows(rows)
-    log(f"wrote {path} ({len(rows) - 1} students{summary(rows[:-1])})")
+    log(f"wrote {path} ({len(rows) - 1} students{summary(grades)})")
     return path
 
 
-def summary(rows: list[dict]) -> str:
+def summary(grades: ClassGrades) -> str:
     """``; 3 notebooks need a look ...; 12 points of written answers to grade by hand (5 totals not final)``."""
-    statuses = [value for row in rows for key, value in row.items() if key.endswith(" status")]
-    flagged = sum(1 for value in statuses
-                  if any(part not in (GRADED, NOT_SUBMITTED) and not part.startswith((PENDING, f"{LATE}: "))
-                         for part in value.split("; ")))
-    waiting = sum(float(row["pending manual points"]) for row in rows)
-    open_totals = sum(1 for row in rows if row["total final"] == "no")
+    flagged = sum(1 for student in grades.students for grade in student.stages.values() if grade.needs_a_look)
+    waiting = sum(student.pending_points for student in grades.students)
+    open_totals = sum(1 for student in grades.students if not student.final)
     text = f"; {flagged} notebooks need a look: see the status columns" if flagged else ""
     if waiting:
         text += (f"; {waiting:g} points of written answers to grade by hand in formgrader "
@@ -352,4 +312,3 @@ def summary(rows: list[dict]) -> str:
     elif open_totals:
         text += f"; {open_totals} totals not final"
     return text
-

@@ -21,7 +21,8 @@ from pathlib import Path
 from nbgrader.plugins import ExportPlugin
 from traitlets import Unicode
 
-from .grades import NOT_SUBMITTED, ClassGrades, StageGrade, class_grades
+from ..record.state import State
+from .grades import ClassGrades, StageGrade, class_grades
 from ..paths import Course
 
 
@@ -69,7 +70,7 @@ class CourseExportPlugin(ExportPlugin):
                 if not s.stages[stage].final]
         written = sum(1 for s in grades.students for stage in grades.stages if s.stages[stage].final)
         missing = sum(1 for s in grades.students for stage in grades.stages
-                      if s.stages[stage].status == NOT_SUBMITTED)
+                      if s.stages[stage].state is State.NOT_SUBMITTED)
         self.log.info("wrote %s: %s, %d students, %d grades (%d of them 0 for not submitted)", path, what,
                       len(grades.students), written, missing)
         late = [(s.id, stage, s.stages[stage]) for s in grades.students for stage in grades.stages

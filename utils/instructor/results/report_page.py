@@ -20,7 +20,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from ..grading.grading_report import OUTCOMES
+from ..record.verdict import OUTCOMES
 from ..paths import Course
 from .class_report import ClassReport, StageReport, build_class_report
 from .similarity import most_similar_first

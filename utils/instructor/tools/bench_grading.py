@@ -11,6 +11,8 @@
    ``make autograde`` at most 0.5x the plain execution and at most 60 s of worker time
    per student. Each notebook's phases (the worker's own overhead, the kernel's start,
    setup, exercises, hidden tests, other cells) are printed from its NotebookReport.
+   The one writer's cost per notebook, before (nbgrader's Autograde run again to record) and after (the
+   Gradebook API), side by side, and whether one writer keeps up with 32 workers (``bench_writer.py``).
 2. The projection for 200 and 2,000 students on W workers, and a class of
    ``--students`` generated submissions (``make demo-class``: correct, partly wrong,
    broken and hostile ones) graded with each ``--jobs`` setting: notebooks per minute.
@@ -30,8 +32,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from ..grading.autograde import autograde_all
+from ..grading.host.autograde import autograde_all
 from ..intake.collect import collect
+from .bench_writer import writer_cost
 from .demo_class import make_demo_class
 from ..nbgrader_cli import run_nbgrader
 from ..paths import ROOT, Course, source_notebook, stages
@@ -49,11 +52,16 @@ def _hand_in_solutions(course: Course, student: str = "bench-student") -> None:
         shutil.copy(source_notebook(stage), target / f"{stage}.ipynb")
 
 
+def one_student_course(workdir: Path, jobs: int = 1, sandbox: bool = True, warm: bool = True) -> Course:
+    """The scratch course ``one_student`` grades in."""
+    return Course.scratch(workdir / f"one_student_jobs{jobs}_{'sandbox' if sandbox else 'nosandbox'}_{warm}")
+
+
 def one_student(workdir: Path, jobs: int = 1, sandbox: bool = True, show: bool = False, warm: bool = True) -> dict:
     """Seconds per graded notebook (and ``"total"``, ``"worker"``) to autograde the solution notebooks of one
     student; with ``show``, each notebook's phases from its NotebookReport; ``warm=False``: every kernel started
-    cold (no kernel started ahead, see grading/warm_kernels.py)."""
-    course = Course.scratch(workdir / f"one_student_jobs{jobs}_{'sandbox' if sandbox else 'nosandbox'}_{warm}")
+    cold (no kernel started ahead, see grading/worker/warm_kernels.py)."""
+    course = one_student_course(workdir, jobs, sandbox, warm)
     _hand_in_solutions(course)
     autograde_all(course, only_student="nobody", log=lambda *_: None)  # gradebook and expected values first
     started = time.perf_counter()
@@ -134,7 +142,7 @@ def three_ways(workdir: Path) -> dict:
 
 def projections(worker_seconds_per_student: float) -> None:
     """Hours to grade a class from the measured worker time per student, on W workers of this speed
-    (the one writer records a batch of notebooks per nbgrader run, so it keeps up with the workers)."""
+    (the one writer records each batch of notebooks in one gradebook session; ``bench_writer.py`` measures it)."""
     for students in CLASS_SIZES:
         hours = [students * worker_seconds_per_student / workers / 3600 for workers in WORKERS]
         print(f"  {students} students: " + ", ".join(f"{h:.1f} h on {w} worker(s)" for h, w in zip(hours, WORKERS)))
@@ -150,7 +158,10 @@ def one_student_before(workdir: Path, revision: str) -> float | None:
         return None
     try:
         code = ("import shutil, time; from pathlib import Path\n"
-                "from utils.instructor.grading.autograde import autograde_all\n"
+                "try:\n"
+                "    from utils.instructor.grading.host.autograde import autograde_all\n"
+                "except ImportError:  # a revision before grading/ was split into host/ and worker/\n"
+                "    from utils.instructor.grading.autograde import autograde_all\n"
                 "from utils.instructor.paths import SOURCE, Course, stages\n"
                 f"course = Course.scratch(Path({str(workdir / 'one_student_before')!r}))\n"
                 "for stage in stages():\n"
@@ -200,6 +211,7 @@ def main(argv=None) -> None:
         if args.before:
             one_student_before(workdir, args.before)
         sandboxed = three_ways(workdir)
+        writer_cost(one_student_course(workdir), "bench-student", workdir)
         if args.sandbox_cost:
             bare = one_student(workdir, 1, sandbox=False)
             cost = [sandboxed[s] - bare[s] for s in stages() if s in sandboxed and s in bare]

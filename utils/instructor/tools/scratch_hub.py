@@ -60,7 +60,7 @@ class ScratchHub:
         return HubStudent(self.url, name, password, email_of(name))
 
     def __enter__(self) -> "ScratchHub":
-        from ..grading.preparation import ensure_gradebook
+        from ..gradebook.stage_sources import ensure_gradebook
         from ..intake.roster import import_roster
 
         course = Course.scratch(self.root)
@@ -129,7 +129,7 @@ class ScratchHub:
                 pass
 
     def __exit__(self, *exc) -> None:
-        from ..grading.sandbox import end_processes_of
+        from ..grading.worker.sandbox import end_processes_of
         import pwd
 
         self.stop_hub()

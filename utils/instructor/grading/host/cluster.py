@@ -57,7 +57,7 @@ def grading_client(jobs: int = 1, scheduler: str | None = None, connect_timeout:
 
 def check_workers(client, sandbox: bool) -> None:
     """Every worker can import the course, and (with ``sandbox``) start the sandbox; raises otherwise."""
-    from .sandbox import check_available
+    from ..worker.sandbox import check_available
 
     if not client.scheduler_info().get("workers"):
         client.wait_for_workers(1, timeout=120)

@@ -38,7 +38,7 @@ from pathlib import Path
 from jupyter_client.manager import KernelManager
 from jupyter_core.utils import run_sync
 
-from .. import paths
+from ... import paths
 
 LOG = logging.getLogger("xai_course.warm_kernels")
 #: Imported ahead although no notebook's import statement names them: the hidden tests' recorder, and what

@@ -13,12 +13,13 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Float, Integer
 
-from ..prepare import demo_cells
-from .grading_report import GradingEnvironmentError, NotebookReport
+from ...prepare import demo_cells
+from ...record.notebook_report import NotebookReport
+from .grading_environment import GradingEnvironmentError
 
 SKIPPED_SOURCE = "# Not run by the grader: this cell stopped the Python kernel in an earlier attempt."
 #: The course's student-facing package, as this grader sees it: every kernel must import exactly this one.
-COURSE_UTILS = Path(__file__).resolve().parents[2]
+COURSE_UTILS = Path(__file__).resolve().parents[3]
 
 
 KERNEL_DIED = ("The Python kernel died while running this cell (os._exit, a crash, or the memory limit). "
@@ -40,7 +41,7 @@ def too_much_output() -> NotebookNode:
 class ResilientExecute(Execute):
     """Execute the notebook in the grading sandbox; survive dead kernels, and do not let load cost marks.
 
-    * The kernel runs in :mod:`~utils.instructor.grading.sandbox` unless ``sandbox`` is False.
+    * The kernel runs in :mod:`~utils.instructor.grading.worker.sandbox` unless ``sandbox`` is False.
     * When the kernel dies, or garbles its messages (processes forked from it write into
       its sockets), the cell that was running gets an error output (0 points if it is a
       test cell) and the notebook is run again from the top without it, at most
@@ -63,11 +64,11 @@ class ResilientExecute(Execute):
       has already imported what the notebooks import (``warm_kernels.py``); it serves this
       run only and is shut down after it.
 
-    What happened is handed on as a :class:`~.grading_report.NotebookReport` in
+    What happened is handed on as a :class:`~utils.instructor.record.notebook_report.NotebookReport` in
     ``resources["grading_report"]`` (never as log text).
     """
 
-    sandbox = Bool(True, help="Run every kernel in the bubblewrap sandbox (see utils/instructor/grading/sandbox.py).").tag(
+    sandbox = Bool(True, help="Run every kernel in the bubblewrap sandbox (see utils/instructor/grading/worker/sandbox.py).").tag(
         config=True)
     max_kernel_deaths = Integer(3, help="How many kernel deaths to survive in one notebook.").tag(config=True)
     max_starved_retries = Integer(2, help="How often to re-run a notebook whose cell timed out for lack of CPU.").tag(
@@ -78,7 +79,7 @@ class ResilientExecute(Execute):
     notebook_timeout = Float(0.0, help="Seconds one notebook may take, all attempts included (0: no limit); "
                                        "past it no further cell is started.").tag(config=True)
     warm_kernels = Bool(True, help="Start the next notebook's sandboxed kernel, and its imports, while this one "
-                                   "runs (see utils/instructor/grading/warm_kernels.py).").tag(config=True)
+                                   "runs (see utils/instructor/grading/worker/warm_kernels.py).").tag(config=True)
 
     _started = 0.0
 
@@ -239,7 +240,7 @@ class ResilientExecute(Execute):
 
     def _phases(self, nb, run_started: float) -> dict:
         """Seconds of the last run by phase: the kernel's start (until the first cell), then the cells by kind."""
-        from .. import cells
+        from ... import cells
 
         def phase(index: int) -> str:
             cell = nb.cells[index]

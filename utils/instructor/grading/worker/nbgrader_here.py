@@ -1,5 +1,4 @@
-"""nbgrader's ``autograde`` (and ``generate_assignment``), run in this process instead of a new ``nbgrader``
-process per notebook.
+"""nbgrader's ``autograde``, run in the worker's process instead of a new ``nbgrader`` process per notebook.
 
 A grading worker keeps one process: nbgrader's converter, the preprocessors, the
 judge with its expected values and the course's configuration are loaded once and
@@ -8,24 +7,23 @@ serve notebook after notebook. The configuration is the course's
 workspace's folders and the caller's overrides on top.
 
 :class:`CourseAutograde` is nbgrader's own ``Autograde`` converter; it only keeps,
-per student, what the run reports (typed, see ``grading_report.py``) and the
+per student, what the run reports (typed, see ``record/notebook_report.py``) and the
 error that stopped a notebook, instead of leaving both in its log.
 """
 
 from __future__ import annotations
 
-import copy
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from nbgrader.converters import Autograde
-from nbgrader.coursedir import CourseDirectory
 from traitlets.config import Config
-from traitlets.config.loader import KVArgParseConfigLoader
 
-from .grading_report import GradingEnvironmentError, NotebookReport
-from ..paths import Course, course_config
+from ...nbgrader_settings import configured, overrides  # noqa: F401 (overrides: the worker's settings)
+from ...paths import Course
+from ...record.notebook_report import NotebookReport
+from .grading_environment import GradingEnvironmentError
 
 LOG = logging.getLogger("xai_course.autograde")
 
@@ -37,6 +35,21 @@ class CourseAutograde(Autograde):
         super().__init__(**kwargs)
         self.reports: dict[str, NotebookReport] = {}
         self.errors: dict[str, BaseException] = {}
+
+    def init_assignment(self, assignment_id: str, student_id: str) -> None:
+        """nbgrader's, with the submission made first through the gradebook's door: nbgrader's own
+        ``add_submission`` makes SQLAlchemy warn ("Object of type <SubmittedAssignment> not in session")."""
+        from nbgrader.api import MissingEntry
+
+        from ...gradebook.door import open_gradebook, submission_of
+
+        with open_gradebook(db_url=self.coursedir.db_url) as gradebook:
+            try:
+                gradebook.update_or_create_student(student_id)
+                submission_of(gradebook, assignment_id, student_id)
+            except MissingEntry:
+                pass  # no such stage: nbgrader's init_assignment says so
+        super().init_assignment(assignment_id, student_id)
 
     def convert_single_notebook(self, notebook_filename: str) -> None:
         try:
@@ -68,34 +81,6 @@ class AutogradeRun:
         return f"{type(error).__name__}: {str(error).strip()[:300]}"
 
 
-def overrides(*arguments: str) -> Config:
-    """nbgrader command-line settings (``--Execute.timeout=60``) as a traitlets Config."""
-    return KVArgParseConfigLoader(argv=list(arguments)).load_config()
-
-
-def _configured(course: Course, stage: str, student: str, settings: Config | None):
-    """(config, coursedir): the course's nbgrader configuration for ``course``, with ``settings`` on top."""
-    config = copy.deepcopy(course_config())
-    config.merge(Config({"CourseDirectory": {"root": str(course.root), "db_url": course.db_url}}))
-    if settings is not None:
-        config.merge(settings)
-    coursedir = CourseDirectory(config=config)
-    coursedir.assignment_id, coursedir.student_id = stage, student
-    return config, coursedir
-
-
-def generate_assignment_here(course: Course, stage: str, release_directory: str | Path) -> None:
-    """``nbgrader generate_assignment <stage> --force`` in this process, releasing into ``release_directory``:
-    records the stage's cells in ``course``'s gradebook (what autograde restores test cells from)."""
-    from nbgrader.converters import GenerateAssignment
-
-    config, coursedir = _configured(course, stage, ".", Config(
-        {"CourseDirectory": {"release_directory": str(release_directory)}}))
-    converter = GenerateAssignment(coursedir=coursedir, config=config, log=LOG)
-    converter.force = True
-    converter.start()
-
-
 def autograde_here(course: Course, stage: str, student: str = "*", settings: Config | None = None) -> AutogradeRun:
     """``nbgrader autograde <stage> --student <student> --force`` in ``course``, in this process.
 
@@ -103,7 +88,7 @@ def autograde_here(course: Course, stage: str, student: str = "*", settings: Con
     a workspace's folders). Never raises for a notebook's failure: it is in the result.
     A broken grading environment (GradingEnvironmentError) is raised: nothing can be graded.
     """
-    config, coursedir = _configured(course, stage, student, settings)
+    config, coursedir = configured(course, stage, student, settings)
     converter = CourseAutograde(coursedir=coursedir, config=config, log=LOG)
     converter.force, converter.create_student = True, True
     run = AutogradeRun(converter.reports, converter.errors)

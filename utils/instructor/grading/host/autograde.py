@@ -2,17 +2,18 @@
 
 The orchestrator never runs student code. The term's flow, one module each:
 
-    preparation.py     the gradebook knows the stages; expected values computed; grader hashed
-    grading_task.py    each notebook a task; a Dask worker grades it with nbgrader in its own process
-                       (nbgrader_here.py), the kernel in the sandbox (sandbox.py, resilient_execute.py),
-                       started while the previous notebook ran (warm_kernels.py), the test cells decided
-                       by the judge (judge/)
-    record_graded.py   the one writer puts the graded notebooks in the gradebook and autograded/
+    host/preparation.py       the gradebook knows the stages; expected values computed; grader hashed
+    worker/grading_task.py    each notebook a task; a Dask worker grades it with nbgrader in its own process
+                              (nbgrader_here.py), the kernel in the sandbox (sandbox.py, resilient_execute.py),
+                              started while the previous notebook ran (warm_kernels.py), the test cells decided
+                              by the judge (judge/)
+    gradebook/record_graded.py  the one writer puts the graded notebooks in the gradebook and autograded/
 
 A notebook that takes longer than ``notebook_timeout`` starts no further cell and
 counts as failed; the run goes on. What happened to each notebook (a typed
-``NotebookReport``: sandboxed or not, cells that ran out of time, kernel deaths; and
-the worker) is kept in ``grading_status.json`` for the grade table.
+``GradingRecord``: its state, the kernel run's ``NotebookReport`` with sandboxed or not, cells that ran out
+of time, kernel deaths; and the worker) is kept in ``grading_status.json`` (``gradebook/grading_status.py``)
+for the grade table.
 
 Resumable: a graded notebook replaces ``autograded/<student>/<stage>`` only once it
 is complete, and the status is saved after every batch of notebooks that came back together. A later run skips
@@ -25,18 +26,17 @@ only what is new or changed; ``force`` grades everything again.
 from __future__ import annotations
 
 import contextlib
-import json
-import os
-import tempfile
 import time
 import uuid
 
-from .grading_report import GradedNotebook, GradingResult
-from .grading_task import GradingTask, grade_task
-from ..paths import Course, stages
-from .preparation import (ensure_gradebook, grader_version, prepare_expected_values,  # noqa: F401 (re-exported)
-                          submission_hash, up_to_date)
-from ..gradebook.record_graded import record_graded
+from ...gradebook.grading_status import load_status, save_status
+from ...gradebook.record_graded import record_graded
+from ...paths import Course
+from ...record.grading_record import GradedNotebook, GradingRecord
+from ...record.state import State
+from ...record.task import GradingTask
+from ..worker.grading_task import grade_task
+from .preparation import ensure_gradebook, grader_version, prepare_expected_values, up_to_date
 
 #: Wall-clock limit for one notebook, all retries included (a solution takes 20-40 s).
 NOTEBOOK_TIMEOUT = 1200
@@ -50,7 +50,7 @@ def submissions(course: Course = Course()) -> list[tuple[str, str]]:
 def autograde_all(course: Course = Course(), only_stage: str | None = None, only_student: str | None = None,
                   extra_args: tuple = (), jobs: int = 1, sandbox: bool = True,
                   notebook_timeout: float = NOTEBOOK_TIMEOUT, force: bool = False, scheduler: str | None = None,
-                  log=print) -> list[GradingResult]:
+                  log=print) -> list[GradingRecord]:
     """Grade every submission not graded yet on a Dask cluster, and record the results here.
 
     ``jobs`` local worker processes (one notebook each at a time), or the existing
@@ -66,7 +66,7 @@ def autograde_all(course: Course = Course(), only_stage: str | None = None, only
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
     if sandbox and not scheduler:
-        from .sandbox import check_available
+        from ..worker.sandbox import check_available
 
         check_available()
     if not sandbox:
@@ -93,7 +93,7 @@ def autograde_all(course: Course = Course(), only_stage: str | None = None, only
 
 
 def _grade_on(client, course: Course, todo: list, graders: dict, extra_args: tuple, notebook_timeout: float,
-              sandbox: bool, log) -> list[GradingResult]:
+              sandbox: bool, log) -> list[GradingRecord]:
     """Send ``todo`` to the cluster's workers and record each graded notebook as it comes back."""
     from distributed import as_completed
 
@@ -102,54 +102,35 @@ def _grade_on(client, course: Course, todo: list, graders: dict, extra_args: tup
     check_workers(client, sandbox)
     started = time.perf_counter()
     results = []
-    versions, items = {}, {}
+    items = {}
     for student, stage in todo:
-        versions[student, stage] = {"submission": submission_hash(course, student, stage),
-                                    "grader": graders[stage]}
         task = GradingTask.from_course(course, student, stage, graders[stage], extra_args=tuple(extra_args),
                                        notebook_timeout=notebook_timeout)
         future = client.submit(grade_task, task, key=f"grade-{stage}-{student}-{uuid.uuid4().hex[:8]}")
-        items[future.key] = (future, student, stage)
-    for batch in as_completed([f for f, _, _ in items.values()]).batches():
-        graded = [_collect(*items[future.key]) for future in batch]
-        recorded = []
-        for result in record_graded(course, graded):
-            result.status.update(versions[result.student, result.stage])
-            recorded.append(result)
+        items[future.key] = (future, task)
+    for batch in as_completed([f for f, _ in items.values()]).batches():
+        recorded = record_graded(course, [_collect(*items[future.key]) for future in batch])
+        for result in recorded:
             results.append(result)
-            timed_out = result.status.get("timed_out_cells")
+            timed_out = result.report.timed_out_cells if result.report else ()
             log(f"[{len(results)}/{len(todo)}] {result.student} {result.stage}: "
                 f"{'graded' if result.ok else 'FAILED: ' + result.message}"
                 f"{'' if sandbox else ' WITHOUT SANDBOX'}"
-                f"{f'; cells {timed_out} ran out of time' if timed_out else ''} "
+                f"{f'; cells {list(timed_out)} ran out of time' if timed_out else ''} "
                 f"({result.seconds:.0f} s, {time.perf_counter() - started:.0f} s so far)")
         # One write per batch: the file grows with the class (about 1 s to rewrite for 2,000 students), and while
         # it is written more notebooks finish, so the next batch is larger and the writer keeps up with the workers.
         # A batch lost to an interruption is recorded in the gradebook but graded again on resuming.
-        _save_status(course, recorded)
+        save_status(course, recorded)
     return results
 
 
-def _collect(future, student: str, stage: str) -> GradedNotebook:
+def _collect(future, task: GradingTask) -> GradedNotebook:
     """The worker's GradedNotebook, or a failed one saying why the task itself failed (e.g. its workers died)."""
     try:
         return future.result()
     except Exception as error:  # KilledWorker, or an error in the task (not in the student's code)
-        return GradedNotebook(student, stage, False, 0.0,
-                              f"could not be graded on the cluster: {error.__class__.__name__}: {str(error)[:300]}")
-
-
-def _save_status(course: Course, results: list[GradingResult]) -> None:
-    """Merge outcomes per (student, stage) into ``grading_status.json``, atomically."""
-    path = course.grading_status
-    status = json.loads(path.read_text()) if path.exists() else {}
-    for result in results:
-        status.setdefault(result.student, {})[result.stage] = {
-            "ok": result.ok, "message": result.message, **result.status}
-    with tempfile.NamedTemporaryFile("w", dir=course.root, delete=False, suffix=".tmp") as handle:
-        json.dump(status, handle, indent=1, sort_keys=True)
-    os.replace(handle.name, path)
-
-
-def load_status(course: Course = Course()) -> dict:
-    return json.loads(course.grading_status.read_text()) if course.grading_status.exists() else {}
+        return GradedNotebook(GradingRecord(
+            task.student, task.stage, State.COULD_NOT_GRADE, 0.0,
+            f"could not be graded on the cluster: {error.__class__.__name__}: {str(error)[:300]}",
+            submission=task.submission, grader=task.grader))

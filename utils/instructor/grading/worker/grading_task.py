@@ -1,16 +1,15 @@
-"""One notebook graded on a Dask worker: the task that ``autograde`` sends out, and what comes back.
+"""One notebook graded on a Dask worker: the GradingTask that ``autograde`` sends out (``record/task.py``), and
+the GradedNotebook that comes back (``record/grading_record.py``).
 
-A task carries the submission's files (bytes), not paths, so a worker on another
-machine needs only the course's code at the same commit, never the instructor's
-folders or gradebook. The worker grades in a workspace of its own, a scratch
-course under its temporary folder with a gradebook of its own:
+The worker grades in a workspace of its own, a scratch course under its temporary folder with a gradebook of
+its own:
 
     submitted/<student>/<stage>/  <- the task's files
     nbgrader's autograde, in the worker's own process (nbgrader_here.py; kernel in the
     sandbox, verdicts by the judge), loaded once and used for every notebook it grades
-    autograded/<student>/<stage>/ -> returned as bytes with the NotebookReport, then removed
+    autograded/<student>/<stage>/ -> returned as bytes with the GradingRecord, then removed
 
-The instructor's side (``record_graded.py``) is the only writer of the real gradebook.
+The instructor's side (``gradebook/record_graded.py``) is the only writer of the real gradebook.
 """
 
 from __future__ import annotations
@@ -23,47 +22,22 @@ import socket
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
 
-from .grading_report import GradedNotebook
+from ...gradebook.stage_sources import ensure_gradebook
+from ...paths import Course
+from ...record.grading_record import GradedNotebook, GradingRecord
+from ...record.state import State
+from ...record.task import GradingTask, read_folder, write_folder
+from .grader_version import grader_version
 from .nbgrader_here import autograde_here, overrides
-from ..paths import Course
-from .preparation import ensure_gradebook, grader_version
 from .resilient_execute import NotebookTimeout
 
 #: How often a notebook is tried when nbgrader itself failed (a busy gradebook, a kernel that could not start on a
 #: loaded machine); a notebook that ran and was judged is never graded twice.
 ATTEMPTS = 3
-
-
-@dataclass(frozen=True)
-class GradingTask:
-    student: str
-    stage: str
-    files: dict          # path relative to submitted/<student>/<stage> -> bytes
-    grader: str          # the instructor's grader_version(stage); a worker with another one refuses
-    extra_args: tuple = ()
-    notebook_timeout: float = 1200.0
-
-    @classmethod
-    def from_course(cls, course: Course, student: str, stage: str, grader: str, **options) -> "GradingTask":
-        return cls(student, stage, read_folder(course.submitted / student / stage), grader, **options)
-
-
-def read_folder(folder: Path) -> dict:
-    """Every file below ``folder`` as {relative path: bytes}."""
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-def write_folder(folder: Path, files: dict) -> None:
-    """``files`` ({relative path: bytes}) written below ``folder``."""
-    for name, data in files.items():
-        path = folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
 
 
 WORKSPACE_PREFIX = "xai-course-worker-"
@@ -89,11 +63,16 @@ def grade_task(task: GradingTask) -> GradedNotebook:
     """Grade one notebook here (called by a Dask worker)."""
     started = time.perf_counter()
     here = f"{socket.gethostname()}:{os.getpid()}"
+
+    def record(state: State, message: str = "", report=None) -> GradingRecord:
+        return GradingRecord(task.student, task.stage, state, time.perf_counter() - started, message, report, here,
+                             task.submission, task.grader)
+
     mine = grader_version(task.stage)
     if mine != task.grader:
-        return GradedNotebook(task.student, task.stage, False, time.perf_counter() - started,
-                              f"worker {here} runs another version of the course (grader {mine}, expected "
-                              f"{task.grader}): install the instructor's commit on every worker", worker=here)
+        return GradedNotebook(record(State.COULD_NOT_GRADE,
+                                     f"worker {here} runs another version of the course (grader {mine}, expected "
+                                     f"{task.grader}): install the instructor's commit on every worker"))
     workspace = worker_workspace()
     ensure_gradebook(workspace, only=[task.stage], log=lambda *_: None)
     submitted = workspace.submitted / task.student / task.stage
@@ -110,13 +89,11 @@ def grade_task(task: GradingTask) -> GradedNotebook:
             timed_out = isinstance(error, NotebookTimeout)
             if report is not None or timed_out:
                 break
-        ok = report is not None and (graded / f"{task.stage}.ipynb").exists()
-        if ok:
-            return GradedNotebook(task.student, task.stage, True, time.perf_counter() - started, "",
-                                  report.as_status(), report, read_folder(graded), here)
-        return GradedNotebook(task.student, task.stage, False, time.perf_counter() - started,
-                              str(error) if timed_out else run.problem(task.student),
-                              {"timed_out": True} if timed_out else {}, worker=here)
+        if report is not None and (graded / f"{task.stage}.ipynb").exists():
+            return GradedNotebook(record(State.GRADED, "", report), read_folder(graded))
+        if timed_out:
+            return GradedNotebook(record(State.TIMED_OUT, str(error)))
+        return GradedNotebook(record(State.COULD_NOT_GRADE, run.problem(task.student)))
     finally:
         shutil.rmtree(submitted, ignore_errors=True)
         shutil.rmtree(workspace.root / private, ignore_errors=True)

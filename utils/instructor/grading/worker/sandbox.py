@@ -202,7 +202,7 @@ def check_available() -> None:
     GradingEnvironmentError naming the real cause where the sandbox starts but the
     course's ``utils`` cannot be imported from this folder.
     """
-    from .grading_report import GradingEnvironmentError
+    from .grading_environment import GradingEnvironmentError
 
     ipc_dir = private_ipc_dir()
     try:
