@@ -69,3 +69,13 @@ def circles(graph: dict[str, set[str]]) -> list[list[str]]:
         if module not in index:
             visit(module)
     return found
+
+
+def imports_into(graph: dict[str, set[str]], importers: str, imported: str) -> list[tuple[str, str]]:
+    """(module, what it imports) for every module under ``importers`` (a dotted prefix) that imports a module
+    under ``imported``."""
+    def under(module: str, prefix: str) -> bool:
+        return module == prefix or module.startswith(prefix + ".")
+
+    return sorted((module, other) for module, edges in graph.items() if under(module, importers)
+                  for other in edges if under(other, imported))
