@@ -11,17 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
-import io
-import json
 import os
-import tempfile
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from utils.recording._cases import REGISTRY, STAGE_OF_TEST, HiddenTest, load_all_stages
 
+from ..gradebook.expected_cache import read_expected, write_expected
 from .rules import CaseToCompute, rule_of
 
 UTILS = Path(__file__).resolve().parents[2]
@@ -78,16 +75,10 @@ def compute(stage: str) -> tuple[dict, dict]:
 def load(stage: str, log=None) -> tuple[dict, dict]:
     """The cached expected values of ``stage``, computed first if the cache has none for this key."""
     path = cache_dir() / f"{stage}-{cache_key()}.npz"
-    if not path.exists():
+    kept = read_expected(path)
+    if kept is None:
         if log:
             log(f"computing the expected values of {stage} from the answer key (once per release)")
-        facts, arrays = compute(stage)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        buffer = io.BytesIO()
-        np.savez(buffer, __facts__=np.array(json.dumps(facts)), **arrays)
-        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as handle:
-            handle.write(buffer.getvalue())
-        os.replace(handle.name, path)
-    with np.load(path, allow_pickle=False) as npz:
-        arrays = {name: npz[name] for name in npz.files}
-    return json.loads(str(arrays.pop("__facts__"))), arrays
+        write_expected(path, *compute(stage))
+        kept = read_expected(path)
+    return kept
