@@ -15,6 +15,9 @@ NOT_MODULES = ("attacks", "submissions", "__pycache__")
 PARSING = ("startswith", "endswith", "split", "partition", "rpartition", "removeprefix")
 #: The course's JSON stores, as ``Course`` names them (paths.py) or by file name.
 STORES = ("grading_status", "collect_problems", ".gradebook_sources.json")
+#: Where the expected values' cache is (``judge/expected.py``), and what writes a file.
+CACHE_PLACES = ("cache_dir", "cache_path")
+FILE_WRITERS = ("savez", "savez_compressed", "write_bytes", "write_text", "NamedTemporaryFile", "replace", "dump")
 
 
 def sources(root: Path = UTILS) -> dict[Path, str]:
@@ -55,8 +58,15 @@ def _prefix_table(argument: ast.AST, tables: set) -> bool:
 
 
 def gradebook_opened_or_stores_touched(source: str) -> list[str]:
-    """Where ``source`` opens nbgrader's Gradebook, or reaches one of the course's JSON stores (``STORES``)."""
+    """Where ``source`` opens nbgrader's Gradebook, reaches one of the course's JSON stores (``STORES``) or writes
+    the expected values' cache (a function that names the cache's place and writes a file)."""
     found = []
+    for function in ast.walk(ast.parse(source)):
+        if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            names = {n.id if isinstance(n, ast.Name) else n.attr for n in ast.walk(function)
+                     if isinstance(n, (ast.Name, ast.Attribute))}
+            if names & set(CACHE_PLACES) and names & set(FILE_WRITERS):
+                found.append(f"{function.name}() writes the expected values' cache")
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.ImportFrom) and node.module == "nbgrader.api" \
                 and any(alias.name == "Gradebook" for alias in node.names):

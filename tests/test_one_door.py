@@ -1,6 +1,7 @@
 """One typed record and one door to the gradebook (issue 27), checked on the source of every module in utils/:
 no module outside ``record/`` decides anything from a status's words, and only ``gradebook/`` opens nbgrader's
-Gradebook or reaches the course's JSON stores. Each check is first proven to find a planted violation."""
+Gradebook or reaches the course's JSON stores and the expected values' cache. Each check is first proven to find
+a planted violation."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ def scores(course):
 def save(course, data):
     course.grading_status.write_text(json.dumps(data))
     (course.root / ".gradebook_sources.json").write_text("{}")
+def cache(stage, arrays):
+    np.savez(cache_dir() / f"{stage}.npz", **arrays)
 '''
 
 
@@ -40,7 +43,7 @@ def test_the_words_check_finds_a_planted_status_parser():
 def test_the_door_check_finds_a_planted_gradebook_and_store():
     found = gradebook_opened_or_stores_touched(PLANTED_DOOR)
     assert "from nbgrader.api import Gradebook" in found
-    assert "course.grading_status" in found and "'.gradebook_sources.json'" in found
+    assert "course.grading_status" in found and "'.gradebook_sources.json'" in found and "cache() writes the expected values' cache" in found
     assert gradebook_opened_or_stores_touched("def f(gradebook):\n    return gradebook.students\n") == []
 
 
