@@ -1,6 +1,6 @@
 """``schedule.csv``'s due dates written into nbgrader's gradebook, where nbgrader reads them (``Assignment.duedate``).
 
-Called wherever the course prepares its gradebook (``grading/host/preparation.ensure_gradebook``, so ``make autograde``
+Called wherever the course prepares its gradebook (``gradebook/stage_sources.ensure_gradebook``, so ``make autograde``
 and ``make formgrader``; and ``make release``), so the gradebook always holds the schedule's dates: nbgrader's
 ``SubmittedAssignment.total_seconds_late`` (the time after due date plus extension) and the formgrader read them
 there. A stage whose due date changed has the late penalties of its graded submissions worked out again at once

@@ -1,7 +1,7 @@
 """The course's late policy: nbgrader's late-submission plugin, configured once in ``nbgrader_config.py``.
 
-nbgrader's ``AssignLatePenalties`` preprocessor (a step of every autograde, and of the recording of a graded
-notebook in ``gradebook/record_graded.py``) asks this plugin for each late notebook's penalty, in points, and
+nbgrader's ``AssignLatePenalties`` preprocessor (a step of every autograde; the recording of a graded
+notebook in ``gradebook/record_graded.py`` does the same through ``late_penalties.reassess``) asks this plugin for each late notebook's penalty, in points, and
 stores it in the gradebook (``SubmittedNotebook.late_submission_penalty``); the points that count are the
 notebook's score minus the penalty. With ``late`` the time after the student's deadline (nbgrader's
 ``total_seconds_late``: the hand-in's time from ``timestamp.txt`` minus the stage's due date from
