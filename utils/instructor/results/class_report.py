@@ -193,7 +193,7 @@ def build_class_report(course: Course = Course(), names: bool = False, threshold
     from ..gradebook.grading_status import load_status
 
     grades = grades or class_grades(course)
-    status = load_status(course)
+    status = grades.records or load_status(course)
     students = [s.id for s in grades.students]
     shown = {s.id: (s.full_name if names else s.id) for s in grades.students}
     missing = []

@@ -96,6 +96,8 @@ class ClassGrades:
     manual_points: dict  # stage -> points graded by hand (written answers)
     students: list       # StudentGrades, sorted by id
     due: dict = field(default_factory=dict)  # stage -> due date (aware UTC) as the gradebook has it, or None
+    #: {student: {stage: GradingRecord}} as grading_status.json has them (read once, for the class report too).
+    records: dict = field(default_factory=dict)
 
 
 def stage_grade(record: GradingRecord | None, score: float = 0.0, pending_points: float = 0.0,
@@ -212,7 +214,7 @@ def class_grades(course: Course = Course(), gradebook=None) -> ClassGrades:
     pending, review = _hand_grading(gradebook)
     result = ClassGrades(names, {s: gradebook.find_assignment(s).max_score for s in names},
                          {s: manual_points(gradebook, s) for s in names}, [],
-                         {s: from_gradebook_time(gradebook.find_assignment(s).duedate) for s in names})
+                         {s: from_gradebook_time(gradebook.find_assignment(s).duedate) for s in names}, status)
     for student in sorted(gradebook.students, key=lambda s: s.id):
         row = StudentGrades(student.id, student.first_name or "", student.last_name or "", student.email or "",
                             student.lms_user_id or "")
