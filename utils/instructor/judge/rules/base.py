@@ -105,6 +105,9 @@ class Rule(ABC):
 
     name: ClassVar[str]
     uses_answer_key: ClassVar[bool] = True
+    #: whether the rule accepts an answer within ``HiddenTest.rtol`` of the answer key's, measured by ``error``
+    #: (the tolerances' table, ``tools/tolerance_spread.py``, measures every such test by it)
+    has_tolerance: ClassVar[bool] = False
 
     @abstractmethod
     def expected(self, asked: CaseToCompute) -> tuple[dict, dict]:
@@ -115,6 +118,12 @@ class Rule(ABC):
         """Returns when the case is right (with what ``judge_together`` needs, if anything); raises
         ``AssertionError`` (or ``Failure``) with the student's message when it is not."""
 
+    def error(self, actual, expected: dict, facts: dict) -> float:
+        """How far ``actual`` (what a function returned on a case, summarised) is from the answer key's values
+        (``expected``: the case's arrays; ``facts``: its facts), in the units ``HiddenTest.rtol`` is given in.
+        Only for rules that compare within a tolerance (``has_tolerance``)."""
+        raise NotImplementedError(f"the rule {self.name!r} compares without a tolerance")
+
     def judge_together(self, test: HiddenTest, results: list) -> None:
         """What only the cases together show, once each passed ``judge`` (``results``: what it returned, in order).
         Most rules judge each case alone: nothing."""
@@ -123,6 +132,12 @@ class Rule(ABC):
 def float64_array(value) -> np.ndarray:
     """A tensor, array or number as a float64 NumPy array, as the expected values are cached."""
     return torch.as_tensor(value).detach().cpu().to(torch.float64).numpy()
+
+
+def largest_difference(actual, wanted) -> float:
+    """max_k |actual_k − wanted_k| over the flattened values, in float64."""
+    return float(np.abs(np.asarray(actual, dtype=np.float64).reshape(-1)
+                        - np.asarray(wanted, dtype=np.float64).reshape(-1)).max())
 
 
 def lower_first(sentence: str) -> str:

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from ..mistakes import Failure
-from .base import CaseToCompute, CaseToJudge, Rule, float64_array
+from .base import CaseToCompute, CaseToJudge, Rule, float64_array, largest_difference
 
 
 class Cascade(Rule):
@@ -16,9 +16,14 @@ class Cascade(Rule):
     each within rtol (absolute) of the answer key's."""
 
     name = "cascade"
+    has_tolerance = True
 
     def expected(self, asked: CaseToCompute) -> tuple[dict, dict]:
         return {}, {"value": float64_array(asked.answer())}
+
+    def error(self, actual, expected: dict, facts: dict) -> float:
+        """max over the entries of ``layers`` of |actual − expected| (rank correlations)."""
+        return largest_difference(actual, expected["value"])
 
     def judge(self, case: CaseToJudge):
         if case.record.get("kind") not in ("stub", "error", "none", "badtype"):
@@ -32,7 +37,7 @@ class Cascade(Rule):
         if not torch.isfinite(actual).all():
             raise AssertionError(f"{case.about}: the curve holds NaN or infinite values (a constant map has "
                                  "correlation 0.0).")
-        error = (actual - wanted).abs().max().item()
+        error = self.error(actual, case.expected, case.facts)
         if not error <= case.rtol:
             raise AssertionError(f"{case.about}: the maps were computed on the right models, but the correlations "
                                  f"are off by up to {error:.3g}. Compare each randomised model's map with the trained "

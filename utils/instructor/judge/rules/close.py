@@ -20,6 +20,7 @@ class Close(Rule):
     """
 
     name = "close"
+    has_tolerance = True
 
     def expected(self, asked: CaseToCompute) -> tuple[dict, dict]:
         answer = asked.answer_key()
@@ -27,6 +28,10 @@ class Close(Rule):
         for name in asked.test.mistakes:
             arrays[f"mistake:{name}"] = float64_array(asked.summarised(computed(name).compute(answer, asked.case)))
         return {}, arrays
+
+    def error(self, actual, expected: dict, facts: dict) -> float:
+        """‖actual − expected‖₂ / ‖expected‖₂, ``actual`` already of the expected shape."""
+        return relative_l2(actual, torch.from_numpy(expected["value"]))
 
     def judge(self, case: CaseToJudge):
         name, rtol = case.function, case.rtol
@@ -37,7 +42,7 @@ class Close(Rule):
         if not torch.isfinite(actual).all():
             raise AssertionError(f"{case.about}: the result holds NaN or infinite values; check for a division by "
                                  "zero.")
-        error = relative_l2(actual, wanted)
+        error = self.error(actual, case.expected, case.facts)
         if error <= rtol:
             return
         found, why = None, ""

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from ..mistakes import Failure, mistake
-from .base import CaseToCompute, CaseToJudge, Rule, float64_array
+from .base import CaseToCompute, CaseToJudge, Rule, float64_array, largest_difference
 
 
 class Curve(Rule):
@@ -14,9 +14,14 @@ class Curve(Rule):
     of the target class after step k (so in [0, 1]). Right ends with a wrong middle is a wrong pixel order."""
 
     name = "curve"
+    has_tolerance = True
 
     def expected(self, asked: CaseToCompute) -> tuple[dict, dict]:
         return {}, {"value": float64_array(asked.answer())}
+
+    def error(self, actual, expected: dict, facts: dict) -> float:
+        """max_k |actual_k − expected_k|."""
+        return largest_difference(actual, expected["value"])
 
     def judge(self, case: CaseToJudge):
         rtol = case.rtol

@@ -18,12 +18,18 @@ class Gap(Rule):
     """
 
     name = "gap"
+    has_tolerance = True
 
     def expected(self, asked: CaseToCompute) -> tuple[dict, dict]:
         _model, _x, _target, attributions, _baseline = asked.case.args
         value = asked.answer()
         return {"value": float(value),
                 "scale": abs(float(torch.as_tensor(attributions).double().sum()) - float(value))}, {}
+
+    def error(self, actual, expected: dict, facts: dict) -> float:
+        """|actual − gap| / max(1, |F(x) − F(x′)|): ``rtol`` is relative to the change of the logit, or absolute
+        below 1."""
+        return abs(float(actual) - facts["value"]) / max(1.0, facts["scale"])
 
     def judge(self, case: CaseToJudge):
         value = case.value()
@@ -34,9 +40,8 @@ class Gap(Rule):
             value = value.item()
         if not (isinstance(value, float) or isinstance(value, int)) or not math.isfinite(value):
             raise AssertionError(f"{case.about}: returned {value!r}; return one finite float.")
-        wanted, tolerance = case.facts["value"], case.rtol * max(1.0, case.facts["scale"])
-        if not abs(value - wanted) <= tolerance:
-            flipped = abs(value + wanted) <= tolerance
+        if not self.error(value, case.expected, case.facts) <= case.rtol:
+            flipped = self.error(-value, case.expected, case.facts) <= case.rtol
             raise Failure(f"{case.about}: the value is not the expected gap (sum of the attributions minus the "
                           "change of the target logit from the baseline to the input)."
                           + (f" {mistake('gap_sign').cause}" if flipped else ""),

@@ -15,14 +15,18 @@ class Number(Rule):
     array or tensor of one element)."""
 
     name = "number"
+    has_tolerance = True
 
     def expected(self, asked: CaseToCompute) -> tuple[dict, dict]:
         return {}, {"value": float64_array(asked.answer())}
 
+    def error(self, actual, expected: dict, facts: dict) -> float:
+        """|actual − expected|."""
+        return abs(float(actual) - float(np.asarray(expected["value"], dtype=np.float64).reshape(-1)[0]))
+
     def judge(self, case: CaseToJudge):
         actual = _one_number(case)
-        wanted = float(np.asarray(case.expected["value"], dtype=np.float64).reshape(-1)[0])
-        if not abs(actual - wanted) <= case.rtol:
+        if not self.error(actual, case.expected, case.facts) <= case.rtol:
             raise AssertionError(f"{case.about}: returned {actual:.6g}, which is not the expected value (a "
                                  f"difference of at most {case.rtol:g} is accepted).")
 
