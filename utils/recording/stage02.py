@@ -5,10 +5,11 @@ from __future__ import annotations
 from ._cases import register
 from .pixel_attribution import pixel_attribution_tests
 
-# Same float32 arithmetic as the reference up to the order of a few sums (a correct
-# solution is within 1e-5); the typical mistakes (absolute values, softmax, train
-# mode, the predicted class, the gradient without the input factor) are off by > 10 %.
-RTOL = 1e-3
+# Measured (docs/tolerances.md): correct float32 maps on EfficientNet-Lite0 spread up to 2.1e-3 (its ReLU6 kinks
+# under another memory format, CPU kernels or precision), on the MNIST model below 1e-6; the softmax and
+# |gradient × input| are off by more than 80 %.
+RTOL_PHOTOS = 2e-2
+RTOL_DIGITS = 1e-3
 
 register(*pixel_attribution_tests("gradient_x_input", hidden_photo="astronaut", digits=(33, 701), noise_seed=12,
-                                  rtol=RTOL))
+                                  rtol_photos=RTOL_PHOTOS, rtol_digits=RTOL_DIGITS))

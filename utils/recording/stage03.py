@@ -9,10 +9,11 @@ from .pixel_attribution import OTHER_CLASS, ig_on_digits
 
 # The path is exact arithmetic up to float rounding.
 PATH_RTOL = 1e-5
-# IG: the same float32 gradients summed in another order (measured < 1e-5 relative on
-# both models); left/right Riemann, a missing (x - x') factor or an ignored baseline
-# are off by several % even at these step counts, softmax and train mode by far more.
-IG_RTOL = 2e-3
+# IG, measured (docs/tolerances.md): on the MNIST model correct answers agree within 1e-6 and the nearest mistake
+# (the plain mean of the points, on the visible test's few steps) is 5.3e-3 away; on EfficientNet-Lite0 its ReLU6
+# kinks spread correct float32 answers up to 3.3e-3 (CPU kernels, precision), a left Riemann sum is 6.6e-2 away.
+IG_RTOL = 1e-3
+IG_RTOL_PHOTOS = 1.5e-2
 # The gap: a few float32 logits subtracted; the typical mistakes (sign, probabilities,
 # the class) are off by about the size of the gap itself.
 GAP_TOLERANCE = 1e-3
@@ -98,8 +99,8 @@ def _gaps() -> list[Case]:
 IG_MISTAKES = ("left_riemann", "mean_of_points", "zero_baseline", "probability")
 
 
-def _ig_test(grade_id, cases):
-    return HiddenTest(grade_id, "integrated_gradients", cases, expected="integrated_gradients", rtol=IG_RTOL,
+def _ig_test(grade_id, cases, rtol=IG_RTOL):
+    return HiddenTest(grade_id, "integrated_gradients", cases, expected="integrated_gradients", rtol=rtol,
                       mistakes=IG_MISTAKES)
 
 
@@ -112,7 +113,7 @@ register(
     _ig_test("test_integrated_gradients_form", _visible_ig),
     _ig_test("test_integrated_gradients_hidden_mnist", _ig_mnist),
     _ig_test("test_integrated_gradients_hidden_default_baseline", _ig_default_baseline),
-    _ig_test("test_integrated_gradients_hidden_imagenet", _ig_imagenet),
+    _ig_test("test_integrated_gradients_hidden_imagenet", _ig_imagenet, IG_RTOL_PHOTOS),
     HiddenTest("test_completeness_gap_form", "completeness_gap", _visible_gap, rule="gap", expected="completeness_gap",
                rtol=GAP_TOLERANCE),
     HiddenTest("test_completeness_gap_hidden", "completeness_gap", _gaps, rule="gap", expected="completeness_gap",

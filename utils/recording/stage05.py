@@ -22,15 +22,15 @@ RTOL_MNIST = 1e-3
 
 # ImageNet model: the input and baseline are handed over channels-last, the layout the
 # reference runs its path in, so Captum picks the same oneDNN kernels and agrees to 1e-7
-# (as in tests/test_reference_vs_captum.py). A correct submission that changes the layout
-# (.contiguous(), torch.zeros(...)) gets other kernels: measured 2e-4 on this case and up to
-# 3.6e-3 on others (black baseline) on a 2-core CPU, the size of float32 rounding itself on
-# this network (the reference is 1.5e-3 to 3.7e-3 from its own float64 value). On this case
-# (8 steps, white baseline) the closest mistake, riemann_left/right, is off by 5.4 %; the
-# missing factor by 1/9 = 11 %, Gauss-Legendre by 31 %, n_steps = steps by 42 %, a zero
-# baseline or the predicted class by more than 80 %; train mode changes the batch-norm
-# statistics (caught as a change of the model).
-RTOL_IMAGENET = 1e-2
+# (as in tests/test_reference_vs_captum.py). Correct answers computed otherwise (another
+# layout, CPU kernels or precision) flip some of EfficientNet-Lite0's ReLU6 kinks: measured
+# in docs/tolerances.md. The case was chosen for that table: with 8 steps on "astronaut"
+# float64 and the portable CPU kernels were 8.4e-3 apart while the nearest mistake (a
+# Riemann sum) was 5.4e-2 away, too close for any tolerance; on "rocket" with 4 steps
+# correct answers stay within 2e-3 and a Riemann sum is 14 % away (the missing factor 1/5 =
+# 20 %, a zero baseline or the predicted class more than 70 %); train mode changes the
+# batch-norm statistics (caught as a change of the model).
+RTOL_IMAGENET = 1.5e-2
 
 
 # The notebook's digit: stage 03's 8 (the test set is sorted by class, 100 per class).
@@ -65,10 +65,10 @@ def _defaults() -> list[Case]:
 
 def _imagenet() -> list[Case]:
     model = fresh_model("imagenet")
-    x = photo("astronaut").contiguous(memory_format=torch.channels_last)
-    return [Case(f"on a photo you have not seen, with a white baseline and 8 steps, {OTHER_CLASS}, with the model "
+    x = photo("rocket").contiguous(memory_format=torch.channels_last)
+    return [Case(f"on a photo you have not seen, with a white baseline and 4 steps, {OTHER_CLASS}, with the model "
                  "handed over in train mode", (model, x, ranked_class(model, x)),
-                 {"baseline": torch.ones_like(x), "steps": 8}, model=model, train_mode=True)]
+                 {"baseline": torch.ones_like(x), "steps": 4}, model=model, train_mode=True)]
 
 
 def _test(grade_id, cases, rtol):

@@ -19,12 +19,12 @@ import torch
 from ._cases import Case, HiddenTest, fresh_model, mnist_digits, photo, ranked_class, register
 from .pixel_attribution import OTHER_CLASS
 
-# Min-max normalised maps from the same float32 arithmetic: a correct solution is
-# within 1e-5 on MNIST and 1e-4 on EfficientNet (Grad-CAM++'s g³ terms are tiny
-# there). Missing ReLU, absolute gradients, plain Grad-CAM for Grad-CAM++, no
-# normalisation, the predicted class or a layer before the activation are off by > 5 %.
+# Min-max normalised maps, measured (docs/tolerances.md): correct answers agree within 1e-6 on MNIST; on
+# EfficientNet-Lite0, Grad-CAM's spread up to 3.0e-3 (its ReLU6 kinks under another memory format or CPU kernels).
+# Missing ReLU, absolute gradients, plain Grad-CAM for Grad-CAM++, no normalisation, the predicted class or a layer
+# before the activation are off by more than 10 %.
 RTOL_MNIST = 1e-3
-RTOL_IMAGENET = 5e-3
+RTOL_IMAGENET = 2e-2
 
 
 def _visible_digit(index: int, layers=(None,)) -> list[Case]:
