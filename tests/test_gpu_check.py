@@ -74,3 +74,13 @@ def test_the_speed_figures_run_and_print_the_ratios(capsys):
     assert [row.split(" | ")[1] for row in rows] == ["1", "2"]
     assert all(float(row.split(" | ")[-1].rstrip(" |")) > 0 for row in rows)
     assert "SmoothGrad + IG, MNIST model, N = 2, S = 2" in out
+
+
+def test_the_verdicts_check_judges_the_devices_answers_against_the_cpus_answer_key(capsys):
+    """With the CPU standing in for the GPU: stage 01's tests, each answer computed "on cpu", are sound."""
+    assert gpu_check.verdicts_on_device("cpu", ["01_vanilla_gradients"]) == 0
+    out = capsys.readouterr().out
+    for grade_id in ("test_vanilla_gradients_form", "test_vanilla_gradients_hidden_imagenet",
+                     "test_vanilla_gradients_hidden_mnist"):
+        assert f"| `{grade_id}` | close |" in out
+    assert "**no**" not in out

@@ -19,6 +19,11 @@ Without CUDA it prints "no GPU: nothing to check" and exits 0. Otherwise:
    the course's policy (:func:`utils.device.full_precision`, "TF32 off"), which decides.
 2. **Random layers.** ``randomize_layers`` on the device equals it on the CPU,
    tensor for tensor, and leaves every generator of the device as it was.
+   **Verdicts.** Every hidden test that compares within a tolerance, its answer
+   computed on the device under the course's policy and judged against the CPU's
+   answer key by the rule's own measure: the tolerances' table
+   (``utils.instructor.tools.tolerance_spread``) with the device as one more correct
+   way; each test's tolerance must stay sound (a GPU worker gives the CPU's verdicts).
 3. **Speed** (figures, not pass/fail): the reference IG against Captum's best
    ``internal_batch_size``, one image and a batch of 32, on EfficientNet-Lite0 and
    ResNet-50 (built without weights: speed does not depend on them).
@@ -178,6 +183,20 @@ def random_layers_equal(inputs: dict, device, randomize=None) -> list[tuple[str,
     return rows
 
 
+def verdicts_on_device(device, stage_names=None) -> int:
+    """Section 2's verdicts: the tolerances' table with the device's answers as one more correct way, printed;
+    the number of tests whose tolerance the device's answers break."""
+    from utils.instructor.paths import stages
+    from utils.instructor.tools.tolerance_spread import markdown, measure
+
+    full_precision()
+    native = torch.backends.cpu.get_cpu_capability().lower()
+    rows = measure(stage_names or stages(), capability_names=(native,), ways=(f"on {device}",), log=lambda *_: None)
+    print("\nverdicts: each hidden test's answer on the device against the CPU's answer key\n")
+    print(markdown(rows).split("\n\n", 2)[-1])
+    return sum(not row.sound for row in rows)
+
+
 def _print_accuracy(title: str, rows: list[Accuracy]) -> None:
     print(f"\n{title}\n")
     print("| case | float32 CPU vs float64 | float32 device vs float64 | device vs CPU | passes |")
@@ -257,6 +276,7 @@ def main(argv=None) -> int:
     device = course_device(args.device)
     print(f"torch {torch.__version__}, {torch.cuda.get_device_name(device)}")
     failures = check(device, course_cases(), course_inputs())
+    failures += verdicts_on_device(device)
     if not args.skip_timing:
         full_precision()
         speed(device)
