@@ -63,13 +63,14 @@ class GradingRecord:
     @classmethod
     def from_version_1(cls, student: str, stage: str, entry: dict) -> "GradingRecord":
         """An entry of the unversioned ``grading_status.json``: ``ok``, ``message``, ``timed_out`` (failed because
-        the notebook ran out of time), the report's fields beside them, and the worker and hashes."""
+        the notebook ran out of time), the report's fields beside them, and the worker and hashes. It kept no
+        worker's time (its ``seconds`` is the kernel run's, in the report): ``seconds`` is 0."""
         if entry.get("ok"):
             state, report = State.GRADED, NotebookReport.from_status(entry)
         else:
             state, report = (State.TIMED_OUT if entry.get("timed_out") else State.COULD_NOT_GRADE), None
-        return cls(student, stage, state, entry.get("seconds", 0.0), entry.get("message", ""), report,
-                   entry.get("worker", ""), entry.get("submission", ""), entry.get("grader", ""))
+        return cls(student, stage, state, 0.0, entry.get("message", ""), report, entry.get("worker", ""),
+                   entry.get("submission", ""), entry.get("grader", ""))
 
 
 @dataclass(frozen=True)
