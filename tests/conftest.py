@@ -82,7 +82,13 @@ def photos():
 
 @pytest.fixture(scope="session")
 def graded_class(tmp_path_factory):
-    """The demo class, collected and autograded for real once per session (tests/graded_demo_class.py)."""
+    """The demo class, collected and autograded for real once per session (tests/graded_demo_class.py), judged with
+    expected values computed on another kind of CPU than its kernels' (tests/expected_elsewhere.py): its expected
+    scores hold whichever CPU computed the answer key."""
+    from .expected_elsewhere import expected_values_from_another_cpu
+    from utils.instructor.tools.demo_class import STAGE
+
     from .graded_demo_class import grade_demo_class
 
-    return grade_demo_class(tmp_path_factory.mktemp("hostile_class"))
+    capabilities = expected_values_from_another_cpu(STAGE)
+    return {**grade_demo_class(tmp_path_factory.mktemp("hostile_class")), "capabilities": capabilities}

@@ -68,6 +68,12 @@ VARIANTS = {
     "absolute": CORRECT.replace("return x.grad", "return x.grad.abs()"),
     "answer_key": _code("submissions", "answer_key"),
     "warns": _code("submissions", "warns"),
+    # Correct computations done another way, whose float32 numbers differ from the answer key's by more than its
+    # own rounding on EfficientNet's ReLU6 kinks (docs/tolerances.md): each earns full marks.
+    "float64": _code("submissions", "float64"),
+    "channels_last": _code("submissions", "channels_last"),
+    "batched": _code("submissions", "batched"),
+    "torch_func": _code("submissions", "torch_func"),
     "patches_allclose": CORRECT + """
 import numpy, torch
 numpy.allclose = lambda *args, **kwargs: True
@@ -178,6 +184,11 @@ KINDS = [
     Kind("network", ALL, "correct; opens network connections"),
     Kind("persists", ALL, "correct; tries to leave files, site hooks and state for the next notebooks' kernels"),
     Kind("finds_persisted", ALL, "correct, graded after 'persists': returns noise if anything of it survived"),
+    # Correct computations done another way (see VARIANTS): the tolerances must accept each.
+    Kind("float64", ALL, "correct, computed in float64 on a double-precision copy of the model"),
+    Kind("channels_last", ALL, "correct, computed in the channels-last memory format"),
+    Kind("batched", ALL, "correct, written for a batch of inputs (one target per row, one backward pass)"),
+    Kind("torch_func", ALL, "correct, written with torch.func.grad"),
 ]
 
 
