@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install lab test bench complexity-table release student-bundle roster collect hub release-to-class autograde formgrader grades report export feedback demo-class bench-grading gpu-check
+.PHONY: install lab test bench complexity-table tolerance-table release student-bundle roster collect hub release-to-class autograde formgrader grades report export feedback demo-class bench-grading gpu-check
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ test: $(VENV)/.system-test $(STAMP)
 ## bench: time the reference IG against Captum and the seeds' loops (prints figures)
 bench: $(STAMP)
 	$(BIN)/python -m utils.instructor.tools.bench
+
+## tolerance-table: measure how far correct answers to each hidden test spread and how near the classic mistakes come (docs/tolerances.md; exits 1 if a tolerance is not sound)
+tolerance-table: $(STAMP)
+	$(BIN)/python -m utils.instructor.tools.tolerance_spread --write
 
 ## complexity-table: estimated vs measured cost of each method, ResNet-50 at 224 (the README's table)
 complexity-table: $(STAMP)
