@@ -20,6 +20,11 @@ METHODS = {
     "gradcam_plusplus": lambda m, x, t: R.gradcam_plusplus(m, x, t, layer="act1", upsample=True),
     "smoothgrad_ig": lambda m, x, t: R.smoothgrad(R.integrated_gradients, m, x, t, n_samples=2, steps=2),
     "smoothgrad_gradcam": lambda m, x, t: R.smoothgrad(R.gradcam, m, x, t, n_samples=3, layer="act2"),
+    "hirescam": lambda m, x, t: R.hirescam(m, x, t, layer="act1"),
+    "xgradcam": lambda m, x, t: R.xgradcam(m, x, t, layer="act2", raw=True),
+    "layercam": lambda m, x, t: R.layercam(m, x, t, layer=m.act1, upsample=True),
+    "expected_gradients": lambda m, x, t: R.expected_gradients(m, x, t, torch.zeros(4, 3, 12, 12, dtype=torch.float64),
+                                                               n_samples=3, generator=torch.Generator().manual_seed(0)),
 }
 
 

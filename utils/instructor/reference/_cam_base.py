@@ -15,7 +15,7 @@ from ._gradients import as_logits, target_logits
 from ._maps import finalise_map, weighted_sum
 from ._validation import check_call
 
-# weights(activations, gradients, targets) -> (N, K)
+# weights(activations, gradients, targets) -> (N, K), or (N, K, H', W') for a weight per position
 ChannelWeighting = Callable[..., torch.Tensor]
 
 
@@ -23,7 +23,7 @@ def class_activation_map(
     model, x, target, layer, weighting: ChannelWeighting, *, need_gradients: bool = True,
     upsample: bool = False, relu: bool = True, normalise: bool = True,
 ) -> torch.Tensor:
-    """L = ReLU(Σ_k w_k A^k) with w from ``weighting``, min-max normalised per image.
+    """L = ReLU(Σ_k w_k ⊙ A^k) with w from ``weighting``, min-max normalised per image.
 
     Returns (N, H', W'), or (N, H, W) with ``upsample=True``.
     """

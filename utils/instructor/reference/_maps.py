@@ -33,5 +33,8 @@ def finalise_map(raw: torch.Tensor, input_size, *, relu: bool = True, upsample: 
 
 
 def weighted_sum(activations: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-    """M = Σ_k w_k A^k: (N, K, H', W') with (N, K) → (N, H', W')."""
+    """M = Σ_k w_k ⊙ A^k → (N, H', W'), with A (N, K, H', W') and w one weight per channel (N, K), as in
+    Grad-CAM, or one per position (N, K, H', W'), as in HiResCAM and LayerCAM."""
+    if weights.dim() == 4:
+        return (weights * activations).sum(dim=1)
     return torch.einsum("nkhw,nk->nhw", activations, weights)
