@@ -81,3 +81,13 @@ def test_past_its_deadline_a_notebook_starts_no_further_cell(tmp_path, caplog):
         execute(nb, tmp_path, caplog, timeout=30, notebook_timeout=2)
     assert not later.exists(), "a cell started after the notebook's deadline"
     assert time.perf_counter() - started < 25
+
+
+def test_a_sandboxed_kernel_started_cold_keeps_its_own_output_out_of_the_graders_terminal(tmp_path, capfd):
+    """In the sandbox IPython printed "NOTE: When using the `ipython kernel` entry point, Ctrl-C will not work…" and
+    the kernel's connection line to the instructor's terminal for every notebook; what a cell prints still counts."""
+    executor = ResilientExecute(sandbox=True, warm_kernels=False, log=logging.getLogger("test-resilient-execute"))
+    nb, _resources = executor.preprocess(notebook("print('from the cell')"), {"metadata": {"path": str(tmp_path)}})
+    assert text(nb.cells[0]) == "from the cell\n"
+    out, err = capfd.readouterr()
+    assert "Ctrl-C will not work" not in out + err and "--existing" not in out + err

@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 import logging
 import os
+import subprocess
 from pathlib import Path
 
 import nbformat
 import psutil
+import pytest
 from jupyter_client import BlockingKernelClient
 
 from utils.instructor.grading.worker import warm_kernels
@@ -106,7 +108,7 @@ def test_a_warm_kernel_cannot_see_or_signal_the_next_one_and_is_gone_after_its_n
     pool = warm_kernels.WarmKernels()
     try:
         first = pool.take(SandboxedKernelManager, "python3", [])
-        warming = pool._warming[1]
+        warming = pool.warming[0]
         other_pid = warming.provisioner.process.pid
         printed = ask(first, "import os, json, signal\n"
                              "pids = sorted(int(p) for p in os.listdir('/proc') if p.isdigit())\n"
@@ -131,3 +133,77 @@ def test_a_warm_kernel_cannot_see_or_signal_the_next_one_and_is_gone_after_its_n
         shut_down(second)
     finally:
         pool.close()
+
+
+class _FakeManager:
+    """A kernel manager that records how it was started and stopped (no process)."""
+
+    made: list = []
+
+    def __init__(self):
+        self.started_with, self.stopped = None, False
+        _FakeManager.made.append(self)
+
+    async def start_kernel(self, **options):
+        self.started_with = options
+
+    async def shutdown_kernel(self, now=False):
+        self.stopped = True
+
+
+def test_the_pool_keeps_its_depth_warming_hands_out_the_oldest_and_starts_them_quiet():
+    _FakeManager.made = []
+    pool = warm_kernels.WarmKernels(depth=2)
+    pool.fill(_FakeManager, "python3", [])
+    assert len(_FakeManager.made) == 2 and pool.warming == tuple(_FakeManager.made)
+    first, second = _FakeManager.made
+    assert pool.take(_FakeManager, "python3", []) is first
+    assert pool.warming[0] is second and len(pool.warming) == 2 and len(_FakeManager.made) == 3
+    for manager in _FakeManager.made:  # the kernel's own stdout and stderr (IPython's Ctrl-C note) go nowhere
+        assert manager.started_with["stdout"] is subprocess.DEVNULL
+        assert manager.started_with["stderr"] is subprocess.DEVNULL
+    other = pool.take(_FakeManager, "python3", ["--other"])  # another kind: the old kind's kernels are stopped
+    assert all(m.stopped for m in _FakeManager.made[1:3]) and other not in _FakeManager.made[:3]
+    assert len(pool.warming) == 2
+    pool.close()
+    assert not pool.warming and all(m.stopped for m in _FakeManager.made if m is not first and m is not other)
+
+
+def test_a_pool_refuses_to_keep_no_kernel_warming():
+    with pytest.raises(ValueError, match="warm_kernels = False"):
+        warm_kernels.WarmKernels(depth=0)
+
+
+def test_a_worker_starts_its_kernels_before_it_loads_the_grader(monkeypatch, tmp_path):
+    """grade_task starts the kernels of the task's kind before anything else of the notebook, in the thread that
+    will take them, with the course's warm_kernel_count."""
+    from utils.instructor.grading.worker import grading_task
+    from utils.instructor.paths import Course
+    from utils.instructor.record.task import GradingTask
+
+    _FakeManager.made = []
+    monkeypatch.setattr(ResilientExecute, "_kernel_kind",
+                        lambda self, name: (_FakeManager, name, ["--HistoryManager.hist_file=:memory:"]))
+    task = GradingTask("s1", "01_vanilla_gradients", {"01_vanilla_gradients.ipynb": json.dumps(
+        {"metadata": {"kernelspec": {"name": "python3"}}}).encode()}, grader="x")
+    pool = warm_kernels.pool()
+    try:
+        grading_task.start_warming(Course.scratch(tmp_path / "course"), task, grading_task.overrides())
+        assert len(pool.warming) == 2 and pool._kind == ("python3", ("--HistoryManager.hist_file=:memory:",))
+        grading_task.start_warming(Course.scratch(tmp_path / "course"), task, grading_task.overrides())
+        assert len(_FakeManager.made) == 2, "kernels already warming are not started again"
+    finally:
+        pool.close()
+        pool._kind = None
+
+
+def test_a_real_kernels_own_output_stays_out_of_the_graders_terminal(capfd):
+    pool = warm_kernels.WarmKernels(depth=1)
+    try:
+        manager = pool.take(SandboxedKernelManager, "python3", [])
+        assert ask(manager, "import json; print(json.dumps(1))") == 1
+        shut_down(manager)
+    finally:
+        pool.close()
+    out, err = capfd.readouterr()
+    assert "Ctrl-C will not work" not in out + err and "--existing" not in out + err

