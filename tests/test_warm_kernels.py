@@ -207,3 +207,13 @@ def test_a_real_kernels_own_output_stays_out_of_the_graders_terminal(capfd):
         pool.close()
     out, err = capfd.readouterr()
     assert "Ctrl-C will not work" not in out + err and "--existing" not in out + err
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a sandbox uid's processes are readable by root only")
+def test_the_memory_of_a_kernel_warming_ahead_is_measured_with_its_imports_done():
+    from utils.instructor.tools.warm_kernel_memory import MIB, report, warm_kernel_memory
+
+    (kernel,) = warm_kernel_memory(depth=1)
+    assert kernel.processes >= 1 and kernel.uss is not None
+    assert kernel.uss > 150 * MIB, "with torch, timm and captum imported a kernel holds more than 150 MiB"
+    assert report([kernel]).startswith("1 kernel(s) warming ahead, each waiting with its imports done: ")

@@ -13,6 +13,8 @@
    setup, exercises, hidden tests, other cells) are printed from its NotebookReport.
    The one writer's cost per notebook, before (nbgrader's Autograde run again to record) and after (the
    Gradebook API), side by side, and whether one writer keeps up with 32 workers (``bench_writer.py``).
+   The longest wait for a kernel after a worker's first notebook (aim: at most 1 s) and, as root, the memory each
+   kernel warming ahead costs (``warm_kernel_memory.py``).
 2. The projection for 200 and 2,000 students on W workers, and a class of
    ``--students`` generated submissions (``make demo-class``: correct, partly wrong,
    broken and hostile ones) graded with each ``--jobs`` setting: notebooks per minute.
@@ -35,12 +37,15 @@ from pathlib import Path
 from ..grading.host.autograde import autograde_all
 from ..intake.collect import collect
 from .bench_writer import writer_cost
+from .warm_kernel_memory import report as report_warm_kernels
+from .warm_kernel_memory import warm_kernel_memory
 from .demo_class import make_demo_class
 from ..nbgrader_cli import run_nbgrader
 from ..paths import ROOT, Course, source_notebook, stages
 
 GOAL_WORKER_SECONDS_PER_STUDENT = 60
 GOAL_PLAIN_RATIO = 0.5
+GOAL_KERNEL_WAIT_SECONDS = 1.0
 CLASS_SIZES = (200, 2000)
 WORKERS = (1, 2, 8, 32)
 
@@ -79,6 +84,10 @@ def one_student(workdir: Path, jobs: int = 1, sandbox: bool = True, show: bool =
             phases = ", ".join(f"{name} {value:.1f}" for name, value in report.phases.items())
             print(f"  {result.stage:<26} {result.seconds:6.1f} s {result.seconds - report.seconds:23.1f} s  "
                   f"{phases}" + (" (run again in full)" if report.full_rerun else ""))
+        waits = [r.report.phases.get("kernel start", 0.0) for r in results[1:] if r.report is not None]
+        longest = max(waits, default=0.0)
+        print(f"  longest wait for a kernel after the first notebook: {longest:.1f} s "
+              f"({'within' if longest <= GOAL_KERNEL_WAIT_SECONDS else 'OVER'} the {GOAL_KERNEL_WAIT_SECONDS:g} s aim)")
     worker_seconds = sum(r.seconds for r in results)
     verdict = "within" if worker_seconds <= GOAL_WORKER_SECONDS_PER_STUDENT else "OVER"
     print(f"one student, {len(results)} notebooks, {jobs} worker(s), {label}: {seconds:.0f} s wall, "
@@ -211,6 +220,8 @@ def main(argv=None) -> None:
         if args.before:
             one_student_before(workdir, args.before)
         sandboxed = three_ways(workdir)
+        if os.geteuid() == 0:
+            print(report_warm_kernels(warm_kernel_memory()))
         writer_cost(one_student_course(workdir), "bench-student", workdir)
         if args.sandbox_cost:
             bare = one_student(workdir, 1, sandbox=False)
