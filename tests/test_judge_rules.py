@@ -249,9 +249,40 @@ def cascade_example():
         (constant(correlations), "wrong", None)]
 
 
+def expectation_example():
+    def expected_gradients(model, x, target, background, n_samples=64, generator=None, multiply=True, seed=None,
+                           use_generator=True):
+        if seed is not None:
+            torch.manual_seed(seed)
+        draws = generator if use_generator else None
+        baselines = background[torch.randint(len(background), (n_samples,), generator=draws)]
+        alphas = torch.rand(n_samples, 1, 1, 1, generator=draws)
+        points = (baselines + alphas * (x - baselines)).requires_grad_(True)
+        (grads,) = torch.autograd.grad(model(points)[:, target].sum(), points)
+        return ((x - baselines) * grads if multiply else grads).mean(0, keepdim=True)
+
+    background = torch.rand(6, 1, 2, 2, generator=torch.Generator().manual_seed(4)) * 2 - 1
+
+    def cases():
+        model = linear_model()
+        return [Case(f"with generator {seed}", (model, X.clone(), 1, background.clone()),
+                     {"n_samples": 300, "generator": None if seed is None else torch.Generator().manual_seed(seed)},
+                     model=model) for seed in (1, 1, 2, None, None)]
+
+    def variant(**options):
+        return lambda *args, **kwargs: expected_gradients(*args, **kwargs, **options)
+
+    test = HiddenTest("test_unit_expectation", "expected_gradients", cases, rule="expectation",
+                      expected="expected_gradients")
+    return test, expected_gradients, [(variant(multiply=False), "wrong", "eg_not_expectation"),
+                                      (variant(use_generator=False), "wrong", "eg_generator_ignored"),
+                                      (variant(seed=0, use_generator=False), "wrong", "eg_not_fresh")]
+
+
 EXAMPLES = {"close": close_example, "exact": exact_example, "dict": dict_example, "raises": raises_example,
             "gap": gap_example, "smoothgrad": smoothgrad_example, "noise": noise_example, "blur": blur_example,
-            "number": number_example, "layers": layers_example, "curve": curve_example, "cascade": cascade_example}
+            "number": number_example, "layers": layers_example, "curve": curve_example, "cascade": cascade_example,
+            "expectation": expectation_example}
 
 
 @pytest.mark.parametrize("rule", EXAMPLES)

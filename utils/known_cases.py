@@ -139,3 +139,32 @@ def mac_cases() -> list:
              nn.Sequential(shared, nn.ReLU(), shared), (4, 5, 5), "2 · 4 · 1·1 · 4 · 5·5 = 800", 800,
              {400: "counts a module used twice only once: the hook runs on every call; add up every call."}),
         ]
+
+
+class DeadChannelNet(nn.Module):
+    """A 3×3 convolution to two channels, ReLU (the CAM layer ``act``), global average pooling, a linear layer
+    (float64, fixed weights). Channel 1's bias is −100: it is never active, so Σ_ij A¹_ij = 0 and XGrad-CAM's
+    normaliser Σ_ij A^k_ij is zero for it (its weight must be 0, not NaN)."""
+
+    cam_layer_name = "act"
+
+    def __init__(self):
+        super().__init__()
+        generator = torch.Generator().manual_seed(40)
+        with own_random_state():
+            self.conv = nn.Conv2d(1, 2, 3, padding=1).double()
+            self.act = nn.ReLU()
+            self.fc = nn.Linear(2, 3).double()
+        with torch.no_grad():
+            for parameter in self.parameters():
+                parameter.copy_(torch.randn(parameter.shape, generator=generator, dtype=torch.float64))
+            self.conv.bias.copy_(torch.tensor([0.1, -100.0], dtype=torch.float64))
+
+    def forward(self, x):
+        return self.fc(self.act(self.conv(x)).mean(dim=(2, 3)))
+
+
+def dead_channel_case():
+    """(model, x, class): :class:`DeadChannelNet` on a fixed (1, 1, 6, 6) input, class 1."""
+    x = torch.randn(1, 1, 6, 6, generator=torch.Generator().manual_seed(41), dtype=torch.float64)
+    return DeadChannelNet().eval(), x, 1

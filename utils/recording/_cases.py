@@ -31,7 +31,7 @@ from torch import nn
 
 #: The names a hidden test's ``rule`` may take: exactly the judge's table (``utils.instructor.judge.rules.RULES``).
 RULES = ("close", "exact", "dict", "raises", "gap", "smoothgrad", "noise", "blur", "number", "layers", "curve",
-         "cascade")
+         "cascade", "expectation")
 
 
 @dataclass
@@ -67,9 +67,10 @@ class HiddenTest:
              layers      which parameterised layers of a returned model differ (``summary`` gives the 0/1 vector)
              curve       a deletion or insertion curve, each point within ``rtol`` (absolute)
              cascade     the model randomisation test: which models explain was given, then the correlations
+             expectation a Monte-Carlo estimate (Expected Gradients) within the sampling error of its expectation
 
     (each one ``Rule`` of ``utils/instructor/judge/rules/<rule>.py``, "dict" in ``dictionary.py``). Every rule but
-    raises, smoothgrad, noise and blur compares with the answer key: ``expected`` names its function.
+    raises, smoothgrad, noise, blur and expectation compares with the answer key: ``expected`` names its function.
 
     ``summary(case, value)``, when given, turns what the function returned into the
     numbers to compare (for answers that are not numbers, e.g. a model: which of its

@@ -23,6 +23,10 @@ import torch
 from torch import nn
 
 from .. import reference
+from ..reference._cam_base import class_activation_map
+from ..reference.gradcam import gradcam_weights
+from ..reference.hirescam import hirescam_weights
+from ..reference.layercam import layercam_weights
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,24 @@ def _mean_of_points(answer, case):
     return (steps * left + difference * reference.vanilla_gradients(model, x, target)) / (steps + 1)
 
 
+def _cam_weighted_by(weighting):
+    """A CAM-family answer made with another channel weighting (``weighting(A, ∂y_c/∂A, targets)``), raw or not
+    as the case asks (stage 09's ``raw=True``)."""
+    def compute(_answer, case):
+        model, x, target, *layer = case.args
+        raw = case.kwargs.get("raw", False)
+        return class_activation_map(model, x, target, layer[0] if layer else None, weighting,
+                                    relu=not raw, normalise=not raw)
+
+    return compute
+
+
+def _xgradcam_one_normaliser(activations, gradients, _targets):
+    """α_k = (1/H'W') Σ_ij A^k_ij ∂y_c/∂A^k_ij: one normaliser for every channel (the number of positions here; the
+    layer's sum, or none, differ from it by a factor per image, which min-max scaling removes)."""
+    return (activations * gradients).mean(dim=(2, 3))
+
+
 MISTAKES: dict[str, Mistake] = {
     "probability": Mistake(
         "It looks like the gradient of the softmax probability, not of the logit: differentiate the raw score "
@@ -91,6 +113,23 @@ MISTAKES: dict[str, Mistake] = {
     "zero_baseline": Mistake(
         "It matches Integrated Gradients from a zero baseline: the `baseline` argument was ignored; use it (zeros "
         "only when it is None).", _with(baseline=None)),
+    "gradient_mean": Mistake(
+        "It matches Grad-CAM: the gradient was averaged over the positions before weighting. Keep it at every "
+        "position: multiply ∂y_c/∂A and A elementwise, then sum over the channels.",
+        _cam_weighted_by(gradcam_weights)),
+    "relu_on_gradient": Mistake(
+        "It matches LayerCAM: a ReLU was applied to the gradient. HiResCAM keeps the gradient's sign; the only ReLU "
+        "comes after the sum over the channels.", _cam_weighted_by(layercam_weights)),
+    "no_gradient_relu": Mistake(
+        "It matches HiResCAM: LayerCAM keeps only the positive gradients, ReLU(∂y_c/∂A), before multiplying by A.",
+        _cam_weighted_by(hirescam_weights)),
+    "xgradcam_normaliser": Mistake(
+        "It divides every channel by the same number (the number of positions, the whole layer's sum, or nothing): "
+        "XGrad-CAM divides A^k_ij by channel k's own sum Σ_ij A^k_ij (sum over the positions only, one sum per "
+        "channel).", _cam_weighted_by(_xgradcam_one_normaliser)),
+    "raw_ignored": Mistake(
+        "With raw=True return the weighted sum itself, before the ReLU and the min-max scaling.",
+        _with(raw=False)),
     # Recognised by the rules in rules/ and by the call watcher (utils.calling.watch).
     "opposite_sign": Mistake("It is the expected result with the opposite sign."),
     "absolute_value": Mistake("It is the absolute value of the expected result: keep the sign."),
@@ -124,6 +163,18 @@ MISTAKES: dict[str, Mistake] = {
     "pixel_order": Mistake("Change the pixels in order of the attribution summed over channels, HIGHEST first (a "
                            "stable sort), the first ⌊k·P/steps⌋ pixels after step k, all channels of a pixel "
                            "together."),
+    "eg_completeness": Mistake(
+        "Expected Gradients adds up, on average, to F(x) − mean F(x′): draw each α from U(0, 1), take the gradient "
+        "at x′ + α(x − x′) (not at x or x′) and multiply it by x − x′ for that sample's own baseline x′."),
+    "eg_not_expectation": Mistake(
+        "Average (x − x′) ⊙ ∇F(x′ + α(x − x′)) over n_samples draws, each with its own baseline x′ drawn from "
+        "background (with replacement) and its own α ~ U(0, 1); one baseline for all samples, or their mean, is not "
+        "Expected Gradients."),
+    "eg_generator_ignored": Mistake(
+        "Draw the baselines' indices and the α's from the `generator` argument (torch.randint(..., "
+        "generator=generator), torch.rand(..., generator=generator)) so that a seeded generator repeats a call."),
+    "eg_not_fresh": Mistake(
+        "Without a generator each call must draw afresh: do not seed torch's generator inside the function."),
     "captum_not_used": Mistake("This exercise asks you to call captum.attr.IntegratedGradients."),
     "hook_left": Mistake("Remove every hook you register (handle.remove()), ideally in a `finally:` block."),
     "model_changed": Mistake("Explanations must not modify the model (batch-norm statistics change when the model "

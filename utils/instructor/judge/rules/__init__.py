@@ -15,6 +15,7 @@ from .close import Close
 from .curve import Curve
 from .dictionary import Dictionary
 from .exact import Exact
+from .expectation import Expectation
 from .gap import Gap
 from .layers import Layers
 from .noise import Noise
@@ -24,7 +25,7 @@ from .smoothgrad import SmoothGrad
 
 RULES: dict[str, Rule] = {rule.name: rule for rule in (
     Close(), Exact(), Dictionary(), Raises(), Gap(), SmoothGrad(), Noise(), Blur(), Number(), Layers(), Curve(),
-    Cascade())}
+    Cascade(), Expectation())}
 
 
 def rule_of(name: str) -> Rule:
