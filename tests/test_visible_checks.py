@@ -579,8 +579,12 @@ def test_cascade_mistakes_fail(mistake, message):
 # --- stage 08: deletion and insertion ----------------------------------------------------------------------
 
 def make_curve(insert=False, absolute=False, ascending=False, flip_ties=False, entries=False, rounding="floor",
-               ignore_baseline=False, score="softmax", predicted=False, eval_mode=True, swap=False):
+               ignore_baseline=False, score="softmax", predicted=False, eval_mode=True, swap=False, sort="stable"):
+    """``sort``: "stable", "torch" (torch.argsort(descending=True), no stable=True) or "quicksort" (NumPy's
+    default): the last two are unstable, so tied scores come out in an order of the sort's own."""
     import math
+
+    import numpy as np
 
     def curve(model, x, target, attribution, steps, baseline):
         if eval_mode:
@@ -595,6 +599,10 @@ def make_curve(insert=False, absolute=False, ascending=False, flip_ties=False, e
             scores = scores.abs()
         if flip_ties:
             order = torch.argsort(scores, stable=True).flip(0)
+        elif sort == "torch":
+            order = torch.argsort(scores, descending=not ascending)
+        elif sort == "quicksort":
+            order = torch.from_numpy(np.argsort(-scores.numpy()))
         else:
             order = torch.argsort(scores, descending=not ascending, stable=True)
         n = scores.numel()
@@ -638,8 +646,10 @@ def test_the_curve_checks_pass_correct_solutions(insert):
     (dict(predicted=True), "follows the class the model predicts"),
     (dict(eval_mode=False), "Call model.eval\\(\\)"),
     (dict(swap=True), "is the other curve"),
+    (dict(sort="torch"), "without stable=True"),
+    (dict(sort="quicksort"), "NumPy's default sort"),
 ], ids=["|attribution|", "ascending", "ties reversed", "entries not pixels", "ceil", "round", "baseline ignored",
-        "sigmoid", "logits", "predicted class", "train mode", "swapped"])
+        "sigmoid", "logits", "predicted class", "train mode", "swapped", "unstable torch sort", "NumPy quicksort"])
 def test_curve_mistakes_fail(mistake, message, insert):
     with pytest.raises(AssertionError, match=message):
         checks.check_deletion_curve(make_curve(insert=insert, **mistake), insert=insert)

@@ -90,7 +90,8 @@ def check_deletion_curve(function, name: str = "deletion_curve", insert: bool = 
     Names the mistake when the pixels are ordered by |score|, lowest first, or with ties reversed; when single
     entries are changed instead of whole pixels; when n_k is rounded up or to the nearest; when the baseline
     is ignored (zeros used); when the curve holds sigmoids or logits, or explains the predicted class; when
-    the model ran in train mode; and when deletion and insertion are swapped.
+    the model ran in train mode; when deletion and insertion are swapped; and, on :func:`tied_scores_case`,
+    when tied pixels leave row-major order (an unstable sort).
     """
     model, x, target, attribution, steps, baseline = faithfulness_case()
     order, floor = [2, 0, 3, 1], [0, 1, 2, 4]
@@ -146,6 +147,61 @@ def check_deletion_curve(function, name: str = "deletion_curve", insert: bool = 
             f"baseline and steps=3: expected the {what} curve {[round(v, 4) for v in expected.tolist()]} (pixels "
             f"changed in the order 2, 0, 3, 1, n_k = 0, 1, 2, 4), got {[round(v, 4) for v in curve.tolist()]}. It "
             + (cause or "differs; check the order, n_k, the baseline and the softmax."))
+    _check_tied_scores(function, name, insert)
+
+
+# --- many tied scores: a stable sort or not --------------------------------------------------------
+
+def tied_scores_case():
+    """(model, x, target, attribution, steps, baseline) with 8×8 = 64 pixels of which 48 score exactly 0.
+
+    Flatten → Linear(64, 3) with its own weight for every pixel, so the curve depends on *which* of the tied
+    pixels change first. The attribution (1, 1, 8, 8) is 0 outside its central 4×4 block, whose 16 scores are
+    distinct and of both signs (like Gradient×Input on a digit's background); steps = 8, so n_k = 8k and the
+    block of zeros spans several steps. 4 pixels (the case above) are too few for the sorts to differ:
+    torch.argsort without stable=True and NumPy's default quicksort keep ties in order there, not here.
+    """
+    generator = torch.Generator().manual_seed(45)
+    with own_random_state():
+        model = nn.Sequential(nn.Flatten(), nn.Linear(64, 3))
+    with torch.no_grad():
+        model[1].weight.copy_(3 * torch.randn(3, 64, generator=generator))
+        model[1].bias.copy_(torch.randn(3, generator=generator))
+    x = torch.rand(1, 1, 8, 8, generator=generator)
+    baseline = -torch.rand(1, 1, 8, 8, generator=generator)
+    attribution = torch.zeros(1, 1, 8, 8)
+    attribution[0, 0, 2:6, 2:6] = (torch.arange(16.0) - 5.5)[torch.randperm(16, generator=generator)].reshape(4, 4)
+    return model, x, 1, attribution, 8, baseline
+
+
+def _check_tied_scores(function, name: str, insert: bool) -> None:
+    """The curve of :func:`tied_scores_case` with ties in row-major order; names an unstable sort."""
+    model, x, target, attribution, steps, baseline = tied_scores_case()
+    scores = attribution.flatten()
+    counts = (torch.arange(steps + 1) * scores.numel() // steps).tolist()
+    curve_of = lambda order: _curve_by_rule(model, x, baseline, target, order.tolist(), counts, insert)  # noqa: E731
+    expected = curve_of(torch.argsort(scores, descending=True, stable=True))
+    value = run_exercise(function, model, x.clone(), target, attribution.clone(), steps, baseline.clone())
+    curve = as_float_tensor(value, (1, steps + 1), name).reshape(-1)
+    if relative_l2(curve, expected) < 1e-5:
+        return
+    unstable = "sorts without keeping ties in row-major order: "
+    stable = ("use a stable sort, torch.argsort(scores, descending=True, stable=True) or np.argsort(-scores, "
+              "kind='stable'), so that equal scores keep their row-major order.")
+    candidates = {}
+    for dtype in (torch.float32, torch.float64):
+        tied = scores.to(dtype)
+        candidates[f"torch {dtype}"] = (curve_of(torch.argsort(tied, descending=True)),
+                                        unstable + "torch.argsort(descending=True) without stable=True? " + stable)
+        candidates[f"quicksort {dtype}"] = (curve_of(torch.from_numpy(np.argsort(-tied.numpy()))),
+                                            unstable + "NumPy's default sort (quicksort)? " + stable)
+    cause = _likely_mistake(curve, {k: (v.to(torch.float64), m) for k, (v, m) in candidates.items()})
+    raise AssertionError(
+        f"{name} on a linear network over 8x8 pixels with a map that is 0 at 48 of its 64 pixels (tied scores, as "
+        f"on a digit's background) and steps=8: expected the {'insertion' if insert else 'deletion'} curve "
+        f"{[round(v, 4) for v in expected.tolist()]}, got {[round(v, 4) for v in curve.tolist()]}. It "
+        + (cause or "differs here although it was right on the map without many ties: the tied pixels change in "
+           "another order than row-major; " + stable))
 
 
 # --- the area under a curve ------------------------------------------------------------------------

@@ -282,7 +282,22 @@ def _deletion_mnist(insert: bool) -> list[Case]:
     baseline = torch.rand(x.shape, generator=generator)
     cases.append(Case(f"on a digit you have not seen {OTHER_CLASS}, a random map and a noise baseline, steps=28",
                       (model, x, target, attribution, 28, baseline), model=model))
-    return cases
+    return cases + [_tied_scores_mnist(insert)]
+
+
+def _tied_scores_mnist(insert: bool) -> Case:
+    """Gradient×Input on a digit: exactly 0 on its black background, so most pixels tie. With a noise baseline,
+    which of the tied pixels change first moves the curve by up to 0.1-0.98, so only the stable order (ties in
+    row-major order) passes; torch.argsort(descending=True) without stable=True and NumPy's default quicksort
+    pass every case above."""
+    model, x = fresh_model("tiny"), mnist_digits(416 if insert else 415)[0]
+    target = ranked_class(model, x, 0)
+    attribution = (_gradient(model, x, target) * x).to(torch.float64)
+    baseline = torch.rand(x.shape, generator=torch.Generator().manual_seed(91))
+    steps = 10 if insert else 20
+    return Case(f"on a digit you have not seen with its Gradient×Input map (exactly 0 on the background: most pixels "
+                f"tie, and tied pixels change in row-major order), a noise baseline and steps={steps}",
+                (model, x, target, attribution, steps, baseline), model=model)
 
 
 def _deletion_imagenet(name: str, insert: bool) -> list[Case]:

@@ -160,9 +160,11 @@ MISTAKES: dict[str, Mistake] = {
                            "next(m.parameters(recurse=False), None) is not None), each once."),
     "logit_not_probability": Mistake("The curve holds the softmax PROBABILITY of the target class after each step, "
                                      "not its logit."),
-    "pixel_order": Mistake("Change the pixels in order of the attribution summed over channels, HIGHEST first (a "
-                           "stable sort), the first ⌊k·P/steps⌋ pixels after step k, all channels of a pixel "
-                           "together."),
+    "pixel_order": Mistake("Change the pixels in order of the attribution summed over channels, HIGHEST first, "
+                           "equal scores in row-major order (a stable sort: torch.argsort(scores, descending=True, "
+                           "stable=True) or np.argsort(-scores, kind='stable'); without it, tied pixels such as a "
+                           "background of zeros come out in an order of the sort's own), the first ⌊k·P/steps⌋ "
+                           "pixels after step k, all channels of a pixel together."),
     "eg_completeness": Mistake(
         "Expected Gradients adds up, on average, to F(x) − mean F(x′): draw each α from U(0, 1), take the gradient "
         "at x′ + α(x − x′) (not at x or x′) and multiply it by x − x′ for that sample's own baseline x′."),
