@@ -8,6 +8,8 @@ correct solution. No answer key is involved: the checks use closed forms on smal
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import torch
 from torch import nn
@@ -355,10 +357,24 @@ def test_the_captum_checks_pass_a_numpy_solution():
     (make_captum_ig_extra(default_steps=20), "the defaults are baseline=None \\(zeros shaped like the input\\) and "
                                               "steps=50"),
     (make_captum_ig_extra(zero_default=False), "the defaults are baseline=None"),
-], ids=["IG by hand, Captum thrown away", "no Captum", "no eval()", "default steps 20", "default baseline -1"])
+    (make_captum_ig_extra(default_steps=41), "the defaults are baseline=None"),
+    (make_captum_ig_extra(default_steps=70), "the defaults are baseline=None"),
+], ids=["IG by hand, Captum thrown away", "no Captum", "no eval()", "default steps 20", "default baseline -1",
+        "default steps 41", "default steps 70"])
 def test_stage05_extra_mistakes_fail(mistake, message):
     with pytest.raises(AssertionError, match=message):
         checks.check_captum_integrated_gradients(mistake)
+
+
+@pytest.mark.parametrize("default_steps", [20, 45, 60])
+def test_a_wrong_default_is_told_in_numbers_that_show_it(default_steps):
+    """The distance is small (a sum over 20 to 70 points is close to one over 51): a percentage with one decimal
+    printed it as "by 0.0%", which reads as no difference at all."""
+    with pytest.raises(AssertionError) as failure:
+        checks.check_captum_integrated_gradients(make_captum_ig_extra(default_steps=default_steps))
+    message = str(failure.value)
+    assert "0.0%" not in message and "0.0 %" not in message, message
+    assert re.search(r"relative L2 distance [1-9]\.\d+e-\d\d", message), message
 
 
 # --- stage 08: randomize_layers -------------------------------------------------------------------------
