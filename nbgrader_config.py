@@ -35,7 +35,7 @@ c.OverwriteCells.add_missing_cells = True
 c.Execute.timeout = 120
 c.Execute.interrupt_on_timeout = True
 # Demonstration cells that no test needs (tagged skip-when-grading in solutions/, proved by
-# utils/instructor/prepare/demo_cells.py and tests/test_demo_cells.py) are not run when grading; a notebook
+# utils/instructor/prepare/demo_cells.py and tests/prepare/test_demo_cells.py) are not run when grading; a notebook
 # whose tests fail in a way they could explain is run again with every cell.
 c.Execute.skip_cells_with_tag = "skip-when-grading"
 # A kernel whose notebook has run is stopped at once (its outputs are in; a polite shutdown

@@ -1,5 +1,5 @@
 """axe-core's automated WCAG 2.1 A and AA audit of a page open in headless Chromium (Playwright), as the tests
-run it on the course's pages (tests/test_feedback_accessibility.py).
+run it on the course's pages (tests/results/test_feedback_accessibility.py).
 
 axe-core comes from the PyPI package ``axe-playwright-python`` (the ``test`` extra in pyproject.toml), which ships
 axe-core's own ``axe.min.js`` (axe-core 4.12.1 in version 0.1.8) beside its Python code: ``make test`` installs it

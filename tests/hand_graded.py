@@ -1,6 +1,6 @@
 """A stage-01 notebook graded by hand, as ``nbgrader autograde`` leaves it, so that the real ``nbgrader
-generate_feedback`` can make its feedback page without a kernel (tests/test_feedback_offline.py and
-tests/test_feedback_accessibility.py).
+generate_feedback`` can make its feedback page without a kernel (tests/results/test_feedback_offline.py and
+tests/results/test_feedback_accessibility.py).
 
 The graded notebook is the release notebook answered, its test cells restored from the source with their hidden
 lines, the judge's verdicts as error outputs, figures as PNG outputs; its grades are entered with nbgrader's

@@ -1,6 +1,6 @@
 """The import graph of the course's code (utils/, both packages), read from every import statement, also those
-inside functions; and the import circles in a graph. Shared by tests/test_import_graph.py and
-tests/test_package_split.py."""
+inside functions; and the import circles in a graph. Shared by tests/course/test_import_graph.py and
+tests/student/test_package_split.py."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """What the course's code may and may not do with the grading record and the gradebook, read from the source
-(AST): shared by tests/test_one_door.py, which proves each check on a planted violation."""
+(AST): shared by tests/gradebook/test_one_door.py, which proves each check on a planted violation."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
     python -m utils.photo_labels
 
 Run it after changing the photos, their preparation or the model's weights;
-``tests/test_models_and_data.py`` checks that the model still agrees with the file.
+``tests/student/test_models_and_data.py`` checks that the model still agrees with the file.
 """
 
 from __future__ import annotations

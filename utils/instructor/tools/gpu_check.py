@@ -48,9 +48,9 @@ from utils.device import course_device, full_precision, generator_devices
 from utils.measure import best_time
 
 FACTOR, FLOOR = 3.0, 1e-4
-DEVICE_TESTS = ["tests/test_device.py", "tests/test_random_layers_anywhere.py", "tests/test_complexity_measurement.py",
-                "tests/test_explorer_complexity.py", "tests/test_explorer_device.py", "tests/test_gpu_check.py",
-                "tests/test_batching.py"]
+DEVICE_TESTS = ["tests/student/test_device.py", "tests/reference/test_random_layers_anywhere.py", "tests/reference/test_complexity_measurement.py",
+                "tests/student/explorer/test_explorer_complexity.py", "tests/student/explorer/test_explorer_device.py", "tests/tools/test_gpu_check.py",
+                "tests/student/test_batching.py"]
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ imports overlap with earlier notebooks instead of adding to the next one:
   (``QUIET``): what the notebook prints reaches the grader over the kernel's protocol, and
   the instructor's terminal keeps only the grader's progress lines.
 
-What does not change (the tests in ``tests/test_warm_kernels.py`` hold it):
+What does not change (the tests in ``tests/grading/test_warm_kernels.py`` hold it):
 
 * a warm kernel is started with exactly the command of any other grading kernel
   (``sandboxed_kernel.py``, ``sandbox.py``): its own PID namespace, its own uid (as
