@@ -14,8 +14,8 @@ from .running import ExerciseNotDone, run_exercise
 
 # --- Spearman's rank correlation on maps whose ranks are easy to write down -----------------------
 
-#: (map_a, map_b, absolute, ρ, why). ρ was worked out by hand from the ranks (tests/test_visible_checks.py
-#: checks every value against scipy.stats.spearmanr).
+#: (map_a, map_b, absolute, ρ, why). ρ was worked out by hand from the ranks
+#: (tests/student/checks/test_rank_correlation.py checks every value against scipy.stats.spearmanr).
 RANK_CASES = [
     ([[1.0, -2.0], [3.0, 4.0]], [[1.0, 3.0], [-2.0, 4.0]], True, 0.8,
      "|a| ranks its entries 1, 2, 3, 4 and |b| 1, 3, 2, 4"),
