@@ -157,3 +157,63 @@ def make_counter(per_mac=1, linear=True, groups=True, input_size_everywhere=Fals
         return np.int64(per_mac * total) if numpy_int else per_mac * total
 
     return count_flops_forward
+
+
+# --- stage 09: the CAM variants and Expected Gradients --------------------------------------------------------
+
+def _finish(raw, relu=True, normalise=True):
+    m = torch.relu(raw) if relu else raw
+    if not normalise:
+        return m
+    m = m - m.min()
+    return m / m.max() if m.max() > 0 else m
+
+
+def student_cam(weighting, relu=True, honour_raw=True):
+    """A stage-09 CAM in the notebook's style (one image, (H', W')), ``weighting(A, g)`` giving (K,) or (K, H', W')."""
+    from utils.hooks import feature_maps_and_gradients
+
+    def explain(model, x, target, layer=None, raw=False):
+        A, g = feature_maps_and_gradients(model, x, target, layer)
+        w = weighting(A, g)
+        m = (w[:, None, None] * A if w.dim() == 1 else w * A).sum(0)
+        return m if raw and honour_raw else _finish(m, relu=relu)
+
+    return explain
+
+
+def xgrad(A, g):
+    """XGrad-CAM's α_k = Σ_ij A^k_ij g^k_ij / Σ_ij A^k_ij, 0 where the channel's sum is 0."""
+    s = A.sum(dim=(1, 2))
+    return torch.where(s != 0, (A * g).sum(dim=(1, 2)) / torch.where(s != 0, s, torch.ones_like(s)), torch.zeros_like(s))
+
+
+def HIRES(A, g):  # noqa: N802 (a weighting, named like the method)
+    return g
+
+
+def LAYER(A, g):  # noqa: N802
+    return torch.relu(g)
+
+
+def MEAN(A, g):  # noqa: N802 (Grad-CAM's spatial mean)
+    return g.mean(dim=(1, 2))
+
+
+def eg_student(alpha=None, multiply=True, one_baseline=False, seed_inside=False, use_generator=True):
+    def expected_gradients(model, x, target, background, n_samples=64, generator=None):
+        if seed_inside:
+            torch.manual_seed(0)
+        g = generator if use_generator else None
+        index = torch.randint(len(background), (1 if one_baseline else n_samples,), generator=g)
+        if one_baseline:
+            index = index.expand(n_samples)
+        a = torch.rand(n_samples, generator=g, dtype=x.dtype) if alpha is None else torch.full((n_samples,), alpha,
+                                                                                                dtype=x.dtype)
+        baselines = background[index]
+        points = (baselines + a.view(-1, 1, 1, 1) * (x - baselines)).requires_grad_(True)
+        model.eval()
+        (grads,) = torch.autograd.grad(model(points)[:, target].sum(), points)
+        return ((x - baselines) * grads if multiply else grads).mean(0, keepdim=True)
+
+    return expected_gradients

@@ -49,7 +49,7 @@ def test_a_stage_number_names_exactly_one_stage():
     from utils.recording._cases import load_all_stages, stage_of
 
     assert [stage_numbered(s.split("_", 1)[0]) for s in STAGES] == list(STAGES)
-    with pytest.raises(ValueError, match="no stage is numbered '09'"):
-        stage_numbered("09")
+    with pytest.raises(ValueError, match="no stage is numbered '10'"):
+        stage_numbered("10")
     load_all_stages()
     assert stage_of("test_vanilla_gradients_form") == "01_vanilla_gradients"

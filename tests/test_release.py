@@ -23,7 +23,7 @@ def comparable(path):
 
 
 def test_every_stage_is_released():
-    assert len(STAGES) == 8, f"expected the eight stages in solutions/, found {STAGES}"
+    assert len(STAGES) == 9, f"expected the nine stages in solutions/, found {STAGES}"
     released = sorted(p.parent.name for p in RELEASE.glob("*/*.ipynb"))
     assert released == STAGES, "course/ and solutions/ hold different stages: run `make release`"
 

@@ -23,6 +23,7 @@ STAGE_FUNCTIONS = {
     "06_cam_family": ("compute_cam", "compute_gradcam", "compute_gradcam_plusplus", "smoothgrad"),
     "07_complexity": ("count_flops_forward", "cost_multipliers"),
     "08_sanity_checks": ("randomize_layers", "rank_correlation"),
+    "09_beyond_gradcam": ("compute_hirescam", "compute_xgradcam", "compute_layercam", "expected_gradients"),
 }
 STAGES = tuple(STAGE_FUNCTIONS)
 

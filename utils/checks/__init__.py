@@ -21,6 +21,7 @@ each lives in the module of what it checks:
 - ``cam_family``, ``smoothgrad``: stage 06
 - ``complexity``: stage 07, MACs and forward-pass equivalents
 - ``model_randomization``, ``rank_correlation``, ``faithfulness``: stage 08
+- ``beyond_gradcam``: stage 09, HiResCAM, XGrad-CAM, LayerCAM and Expected Gradients
 - ``other_stages``: ``your_functions``, a stage's functions, read from another stage's notebook
 """
 
@@ -33,8 +34,9 @@ from .running import ExerciseNotDone, copy_eval, copy_state, replaced_functions,
 from .result_form import check_attribution, check_heatmap, check_scalar, shaped_like  # noqa: F401
 
 # The cases and properties below are shared with the hidden tests and the judge; the notebooks call them as checks.X.
-from utils.known_cases import (CubicModel, TwoSquaresNet, cubic_case, equivalent_model,  # noqa: F401
-                               linear_case, mac_cases, two_squares_case, two_squares_regions)
+from utils.known_cases import (CubicModel, DeadChannelNet, TwoSquaresNet, cubic_case,  # noqa: F401
+                               dead_channel_case, equivalent_model, linear_case, mac_cases, two_squares_case,
+                               two_squares_regions)
 from utils.properties import (BLUR_MAX_DETAIL, BLUR_MAX_MEAN_SHIFT, BLUR_MIN_LAYOUT,  # noqa: F401
                               SAME_NOISE_CORRELATION, as_float_tensor, check_blur_baseline, describe_shape,
                               hook_count, largest_noise_correlation, layout_correlation, relative_l2,
@@ -52,4 +54,6 @@ from .model_randomization import (CASCADE_MAPS, CASCADE_RHO, SmallBatchNormNet, 
                                   check_model_randomization_test, check_randomize_layers)
 from .rank_correlation import RANK_CASES, check_rank_correlation  # noqa: F401
 from .faithfulness import check_area_under_curve, check_deletion_curve, faithfulness_case  # noqa: F401
+from .beyond_gradcam import (check_dead_channel, check_expected_gradients_on_linear_model,  # noqa: F401
+                             check_not_a_classic_mistake, check_sum_identity, check_variant_on_two_squares)
 from .other_stages import your_functions  # noqa: F401

@@ -15,8 +15,8 @@ def your_functions(stage: str, *names: str, notebook=None) -> dict:
     ``your_functions("03_integrated_gradients", "interpolate_path", "integrated_gradients")``.
 
     Reads ``../<stage>/<stage>.ipynb`` (next to this notebook's folder, or ``notebook``) as last
-    saved, and runs only the imports and function definitions of its exercise cells (nothing
-    else), with ``torch`` and ``np`` available. Save that notebook first. A function that is
+    saved, and runs only the imports and function definitions of its exercise cells and the
+    imports of its setup cell (nothing else), with ``torch`` and ``np`` available. Save that notebook first. A function that is
     still a stub raises :class:`ExerciseNotDone` when called through :func:`run_exercise`.
     """
     import ast
@@ -31,15 +31,16 @@ def your_functions(stage: str, *names: str, notebook=None) -> dict:
     namespace = {"torch": torch, "np": np, "__name__": f"your_{stage}"}
     for cell in cells:
         grading = cell.get("metadata", {}).get("nbgrader", {})
-        if cell.get("cell_type") != "code" or not grading.get("solution"):
+        if cell.get("cell_type") != "code" or not (grading.get("solution") or grading.get("grade_id") == "setup"):
             continue
         source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
         try:
             tree = ast.parse(source)
         except SyntaxError as error:
             raise AssertionError(f"{path.name}: an exercise cell does not parse ({error}).") from None
-        tree.body = [node for node in tree.body
-                     if isinstance(node, (ast.FunctionDef, ast.Import, ast.ImportFrom))]
+        # the setup cell's imports too: an exercise may use a module only the setup cell imports (copy, functools)
+        kept = (ast.FunctionDef, ast.Import, ast.ImportFrom) if grading.get("solution") else (ast.Import, ast.ImportFrom)
+        tree.body = [node for node in tree.body if isinstance(node, kept)]
         exec(compile(tree, str(path), "exec"), namespace)  # noqa: S102 (your own code, from your own notebook)
     missing = [n for n in names if not callable(namespace.get(n))]
     if missing:
