@@ -38,7 +38,7 @@ RELEASE = ROOT / course_directory().release_directory
 
 def stages() -> list[str]:
     """The assignments, in order: the course's one stage list, ``utils.names.STAGES`` (each is nbgrader's
-    ``solutions/NN_name/NN_name.ipynb``; tests/test_names.py checks that solutions/ holds exactly these)."""
+    ``solutions/NN_name/NN_name.ipynb``; tests/student/test_names.py checks that solutions/ holds exactly these)."""
     from utils.names import STAGES
 
     return list(STAGES)

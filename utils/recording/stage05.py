@@ -22,7 +22,7 @@ RTOL_MNIST = 1e-3
 
 # ImageNet model: the input and baseline are handed over channels-last, the layout the
 # reference runs its path in, so Captum picks the same oneDNN kernels and agrees to 1e-7
-# (as in tests/test_reference_vs_captum.py). Correct answers computed otherwise (another
+# (as in tests/reference/test_reference_vs_captum.py). Correct answers computed otherwise (another
 # layout, CPU kernels or precision) flip some of EfficientNet-Lite0's ReLU6 kinks: measured
 # in docs/tolerances.md. The case was chosen for that table: with 8 steps on "astronaut"
 # float64 and the portable CPU kernels were 8.4e-3 apart while the nearest mistake (a

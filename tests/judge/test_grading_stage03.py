@@ -6,7 +6,7 @@ import torch
 
 from utils.instructor.judge import checker
 
-from . import cheats
+from tests import cheats
 
 
 def interpolate_path(input_tensor, baseline, steps):

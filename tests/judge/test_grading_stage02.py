@@ -6,7 +6,7 @@ import torch
 
 from utils.instructor.judge import checker
 
-from . import cheats
+from tests import cheats
 
 
 def gradient(model, input_tensor, target_class, eval_mode=True, probability=False):

@@ -7,7 +7,7 @@ import torch
 from utils.hooks import activations_and_gradients, resolve_layer
 from utils.instructor.judge import checker
 
-from . import cheats
+from tests import cheats
 
 
 def features(model, x, class_idx, layer=None, eval_mode=True, probability=False, keep_hook=False):

@@ -8,7 +8,7 @@ from torch import nn
 
 from utils.instructor.reference import gradcam, gradcam_plusplus
 
-from ._compare import assert_maps_close
+from tests._compare import assert_maps_close
 
 ORACLES = {"gradcam": (gradcam, GradCAM), "gradcam_plusplus": (gradcam_plusplus, GradCAMPlusPlus)}
 

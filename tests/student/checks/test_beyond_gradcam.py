@@ -6,7 +6,7 @@ import pytest
 import utils.checks as checks
 from utils.data import load_mnist
 
-from .student_style import HIRES, LAYER, MEAN, eg_student, student_cam, xgrad
+from tests.student_style import HIRES, LAYER, MEAN, eg_student, student_cam, xgrad
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import torch
 
 from utils.instructor.judge import checker
 
-from . import cheats
+from tests import cheats
 
 # ---- solutions written the way a student might (not the answer key's way) ----------------
 

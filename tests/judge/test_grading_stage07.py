@@ -4,8 +4,8 @@ import pytest
 
 from utils.instructor.judge import checker
 
-from . import cheats
-from .student_style import make_counter
+from tests import cheats
+from tests.student_style import make_counter
 
 
 COUNT_CHECKS = [checker("test_count_flops_forward_hidden_custom"), checker("test_count_flops_forward_hidden_models")]

@@ -5,7 +5,7 @@ import pytest
 
 from utils.instructor.judge import judge_function
 
-from .student_style import HIRES, LAYER, MEAN, eg_student, student_cam, xgrad
+from tests.student_style import HIRES, LAYER, MEAN, eg_student, student_cam, xgrad
 
 
 CAM_TESTS = {

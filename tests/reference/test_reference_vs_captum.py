@@ -6,7 +6,7 @@ from captum.attr import InputXGradient, IntegratedGradients, LayerGradCam, Salie
 
 from utils.instructor.reference import gradcam, gradient_x_input, integrated_gradients, make_baseline, vanilla_gradients
 
-from ._compare import assert_maps_close, min_max
+from tests._compare import assert_maps_close, min_max
 
 F64_RTOL = 1e-5   # float64 on the small CNN: only summation order differs
 F32_RTOL = 1e-4   # float32 on EfficientNet-Lite0: 16 layers of float32 rounding

@@ -8,7 +8,7 @@ import torchvision.transforms.functional as TF
 
 from utils.instructor.judge import checker
 
-from . import cheats
+from tests import cheats
 
 
 def zero_padded_gaussian(x, kernel, sigma):

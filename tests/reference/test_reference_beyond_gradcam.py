@@ -12,7 +12,7 @@ from torch import nn
 from utils.instructor.reference import cam, expected_gradients, gradcam, hirescam, layercam, xgradcam
 from utils.instructor.reference.expected_gradients import path_gradient_average
 
-from ._compare import assert_maps_close
+from tests._compare import assert_maps_close
 
 ORACLES = {"hirescam": (hirescam, HiResCAM), "xgradcam": (xgradcam, XGradCAM), "layercam": (layercam, LayerCAM)}
 TARGETS = [0, 2, 4]

@@ -7,7 +7,7 @@ from captum.attr import IntegratedGradients
 
 from utils.instructor.judge import checker
 
-from . import cheats
+from tests import cheats
 
 
 def make(n_steps=lambda s: s + 1, method="riemann_trapezoid", rescale=True, use_baseline=True, eval_mode=True,

@@ -13,7 +13,7 @@ import pytest
 from utils.instructor import cells
 from utils.recording._cases import REGISTRY, STAGE_OF_TEST, HiddenTest, load_all_stages, register
 
-SOLUTIONS = Path(__file__).resolve().parents[1] / "solutions"
+SOLUTIONS = Path(__file__).resolve().parents[3] / "solutions"
 
 
 def graded_test_cells():
