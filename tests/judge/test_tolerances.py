@@ -12,7 +12,9 @@ import torch
 
 from utils.instructor.paths import stages
 from utils.instructor.tools import demo_class
-from utils.instructor.tools.tolerance_spread import MARGIN, measure, read_table, hidden_tests_with_tolerance
+from utils.instructor.tools.tolerance_spread import (MARGIN, hidden_tests_with_tolerance, in_batch, in_float64,
+                                                     in_memory_format, measure, read_table)
+from utils.recording._cases import Case
 
 from tests.graded_demo_class import student_of
 
@@ -65,3 +67,29 @@ def test_the_demo_class_gives_computations_done_another_way_full_marks(graded_cl
     points = demo_class._points()
     full = sum(points[grade_id] for grade_id in demo_class.ALL)
     assert float(graded_class["scores"][student][demo_class.STAGE]) == full, graded_class["expected"][student]
+
+
+def test_each_way_of_computing_changes_only_how_the_same_answer_is_computed():
+    """The table's correct ways, on a small case: the memory formats and float64 change the layout and precision of
+    the model and the input (in place, so layers handed over with the model follow), and the batch adds a companion
+    input whose rows never come back."""
+    def case():
+        model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.Flatten(), torch.nn.LazyLinear(2))
+        x = torch.rand(1, 3, 8, 8)
+        model(x)
+        return Case("a small case", (model, x, 1), {"baseline": torch.zeros(1, 3, 8, 8)}, model=model)
+
+    last = in_memory_format(torch.channels_last)(case())
+    assert last.args[1].is_contiguous(memory_format=torch.channels_last)
+    assert last.kwargs["baseline"].is_contiguous(memory_format=torch.channels_last)
+    assert last.args[0][0].weight.is_contiguous(memory_format=torch.channels_last)
+    back = in_memory_format(torch.contiguous_format)(last)
+    assert back.args[1].is_contiguous() and back.args[0][0].weight.is_contiguous()
+    wide = in_float64(case())
+    assert wide.args[1].dtype == wide.kwargs["baseline"].dtype == wide.args[0][0].weight.dtype == torch.float64
+    assert wide.args[2] == 1
+    plain = case()
+    batched = in_batch(plain)
+    alone, beside = plain.args[0](plain.args[1]), batched.args[0](plain.args[1])
+    assert beside.shape == alone.shape == (1, 2)
+    assert torch.allclose(beside, alone, atol=1e-6), "the input's own row comes back (up to the batch's rounding)"

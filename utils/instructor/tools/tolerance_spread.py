@@ -90,26 +90,16 @@ def in_float64(case: Case) -> Case:
     return _each_argument(case, change)
 
 
-def channels_last(case: Case) -> Case:
-    """Models and 4-D tensors in the channels-last memory format."""
+def in_memory_format(memory_format: torch.memory_format) -> Callable[[Case], Case]:
+    """Models and 4-D tensors in ``memory_format`` (``torch.channels_last``, or ``torch.contiguous_format`` for the
+    cases handed over channels-last)."""
     def change(value):
         if isinstance(value, nn.Module):
-            return value.to(memory_format=torch.channels_last)
+            return value.to(memory_format=memory_format)
         if isinstance(value, torch.Tensor) and value.dim() == 4:
-            return value.contiguous(memory_format=torch.channels_last)
+            return value.contiguous(memory_format=memory_format)
         return value
-    return _each_argument(case, change)
-
-
-def contiguous(case: Case) -> Case:
-    """Models and 4-D tensors in the default (contiguous, channels-first) memory format."""
-    def change(value):
-        if isinstance(value, nn.Module):
-            return value.to(memory_format=torch.contiguous_format)
-        if isinstance(value, torch.Tensor) and value.dim() == 4:
-            return value.contiguous()
-        return value
-    return _each_argument(case, change)
+    return lambda case: _each_argument(case, change)
 
 
 def on_device(device: str) -> Callable[[Case], Case]:
@@ -156,8 +146,10 @@ def answers(test: HiddenTest, way: str) -> list[tuple[dict, dict]] | None:
     if way.startswith("on "):
         change = on_device(way.removeprefix("on "))
     else:
-        change = {"as cached": lambda c: c, "float64": in_float64, "channels-last": channels_last,
-                  "contiguous": contiguous, "in a batch": in_batch, "one thread": lambda c: c}[way]
+        change = {"as cached": lambda c: c, "float64": in_float64,
+                  "channels-last": in_memory_format(torch.channels_last),
+                  "contiguous": in_memory_format(torch.contiguous_format),
+                  "in a batch": in_batch, "one thread": lambda c: c}[way]
     rule, bare = rule_of(test.rule), dataclasses.replace(test, mistakes=())
     with torch.random.fork_rng(), _threads(1 if way == "one thread" else torch.get_num_threads()):
         return [rule.expected(CaseToCompute(bare, change(case))) for case in test.cases()]
