@@ -38,8 +38,15 @@ def executed(course: Course, student: str) -> bool:
 
 
 def grading_now(student: str) -> list:
-    """The notebook a Dask worker's nbgrader is writing for ``student`` (workers grade in their own workspace)."""
-    return list(Path(tempfile.gettempdir()).glob(f"{WORKSPACE_PREFIX}*/.autograding/*/{student}/*/*.ipynb"))
+    """The notebook a Dask worker has taken into its own workspace to grade for ``student``."""
+    return list(Path(tempfile.gettempdir()).glob(f"{WORKSPACE_PREFIX}*/submitted/{student}/*/*.ipynb"))
+
+
+def slow(nb, seconds: int = 30):
+    """``nb`` with a last cell that takes ``seconds``: a kill a few seconds into grading lands inside the notebook
+    however fast the grader is (kernels started ahead, a writer that records in milliseconds)."""
+    nb.cells.append(nbformat.v4.new_code_cell(f"import time\ntime.sleep({seconds})"))
+    return nb
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +79,7 @@ def test_force_grades_everything_again(course):
 
 def test_an_interrupted_run_leaves_the_graded_notebook_and_the_score_intact(course):
     """Kill autograde in the middle of a notebook: the earlier graded notebook, its score and status survive."""
-    hand_in(course, "alice", nbformat.read(RELEASE / STAGE / f"{STAGE}.ipynb", 4))  # a change: to be graded again
+    hand_in(course, "alice", slow(nbformat.read(RELEASE / STAGE / f"{STAGE}.ipynb", 4)))  # changed: graded again
     before_score, before_status = score(course, "alice"), load_status(course)["alice"][STAGE]
     code = ("import sys; from pathlib import Path; from utils.instructor.paths import Course; "
             "from utils.instructor.grading.host.autograde import autograde_all; "
@@ -80,7 +87,7 @@ def test_an_interrupted_run_leaves_the_graded_notebook_and_the_score_intact(cour
     process = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
     deadline = time.time() + 300
     while not grading_now("alice") and time.time() < deadline:
-        time.sleep(0.5)  # a worker's nbgrader has started on alice's notebook
+        time.sleep(0.5)  # a worker has taken alice's notebook
     assert grading_now("alice"), "alice's notebook was never being graded"
     time.sleep(3)
     import os
