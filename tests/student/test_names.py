@@ -4,7 +4,8 @@ import json
 
 from utils.instructor.paths import SOURCE, stages
 from utils.instructor.reference import METHOD_NAMES, cost_multipliers
-from utils.names import COSTED_METHODS, METHODS, STAGE_FUNCTIONS, STAGES, per_costed_method
+from utils.names import (COSTED_METHODS, ESTIMATED_METHODS, METHODS, RUNS_LIKE, STAGE_FUNCTIONS, STAGES,
+                         per_costed_method, per_estimated_method)
 
 
 def test_the_stages_are_the_course_folders_in_order():
@@ -32,6 +33,26 @@ def test_every_method_calls_known_functions_and_smoothgrad_only_when_smoothed():
 
 def test_the_costed_methods_are_the_answer_keys_table():
     assert METHOD_NAMES == tuple(m.name for m in COSTED_METHODS) == tuple(cost_multipliers(3, 2))
+
+
+def test_the_estimated_methods_are_stage_07s_then_stage_09s_and_stage_07_grades_the_same_table():
+    from utils.instructor.reference import estimated_cost_multipliers
+
+    assert ESTIMATED_METHODS[:len(COSTED_METHODS)] == COSTED_METHODS
+    assert {m.name for m in ESTIMATED_METHODS[len(COSTED_METHODS):]} == set(RUNS_LIKE)
+    assert {f for m in ESTIMATED_METHODS[len(COSTED_METHODS):] for f in m.needs} == \
+        set(STAGE_FUNCTIONS["09_beyond_gradcam"])
+    assert tuple(estimated_cost_multipliers(3, 2, 5)) == tuple(m.name for m in ESTIMATED_METHODS)
+    assert "HiResCAM" not in cost_multipliers(3, 2)
+
+
+def test_a_stage_09_method_is_costed_as_the_stage_07_method_whose_passes_it_runs():
+    costed = per_costed_method({"compute_cam": 1, "compute_gradcam": 3, "compute_gradcam_plusplus": 5,
+                                "integrated_gradients": 3 * 11}, 10)
+    table = per_estimated_method(costed, steps=10, draws=7)
+    assert table["HiResCAM"] == table["XGrad-CAM"] == table["LayerCAM"] == 3
+    assert table["Expected Gradients"] == 3 * 7 and isinstance(table["Expected Gradients"], int)
+    assert per_estimated_method(costed, steps=10, draws=14)["Expected Gradients"] == 2 * 21
 
 
 def test_a_smoothgrad_method_costs_n_times_its_single_method():

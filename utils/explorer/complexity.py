@@ -2,7 +2,7 @@
 
     complexity_estimator(count_flops_forward=count_flops_forward, cost_multipliers=cost_multipliers)
 
-Estimate, for a model, an input size, S IG steps and N SmoothGrad samples:
+Estimate, for a model, an input size, S IG steps, N SmoothGrad samples and n Expected Gradients draws:
 
     MACs(method)        = multiplier(method) × MACs of one forward pass     (count_flops_forward, cost_multipliers)
     GFLOPs              = 2 × MACs / 1e9
@@ -13,12 +13,17 @@ Estimate, for a model, an input size, S IG steps and N SmoothGrad samples:
     peak extra memory   ≈ inputs batched × activation bytes of one forward pass   (beside it: inputs held × the same,
                           what holding everything at once would need)
 
+Stage 09's methods come after stage 07's, each costed as the stage-07 method whose passes it runs
+(``utils.names.RUNS_LIKE``, from the notebook's own ``cost_multipliers``): HiResCAM, XGrad-CAM and LayerCAM as
+Grad-CAM; Expected Gradients with n draws as n of IG's path points (multiplier(IG) · n / (S + 1)), plus its
+background in memory: ``BACKGROUND_INPUTS`` inputs and the n baselines drawn from it.
+
 "Measure" runs every method for real on ``device`` (default
 :func:`utils.device.course_device`: a GPU when there is one) with the course's
 batching. Every timed computation is run once untimed first, at the batch size it
 is timed at. IG is timed with at most ``MEASURED_STEPS`` + 1 points (and at most
 B) and SmoothGrad with one sample, then scaled linearly (their cost is linear in
-S + 1 and N), which the table says. Memory on a GPU: the extra peak of the
+S + 1 and N; Expected Gradients' n points are scaled from the same per-point time), which the table says. Memory on a GPU: the extra peak of the
 batched computation over what was allocated before it (the weights excluded),
 measured for each batch size; on a CPU, the bytes of the activations the
 backward pass keeps, read by hooks (PyTorch does not expose a CPU peak), times
@@ -35,27 +40,50 @@ from utils.batching import batch_size_for
 from utils.calling import ERROR, call
 from utils.device import course_device
 from utils.measure import MemoryProbe, activation_bytes, best_time, cuda_memory, extra_peak
-from utils.names import STAGE_OF, per_costed_method
+from utils.names import PER_POINT, STAGE_OF, per_costed_method, per_estimated_method
 
 from .architectures import ARCHITECTURES, build, flop_counter_macs, parameter_count
 from .render import figure_png, show_in_notebook
 from .sanity import layer_count
 
 MEASURED_STEPS = 8
+#: the background set Expected Gradients keeps in memory, in inputs (stage 09 draws from 32 digits)
+BACKGROUND_INPUTS = 32
 DELETION_STEPS = 50
 EXERCISES = {name: STAGE_OF[name] for name in ("count_flops_forward", "cost_multipliers")}
 WIDE_LABEL = {"description_width": "initial"}  # ipywidgets cuts descriptions at a fixed width otherwise
 
 
-def inputs_at_once(steps: int, n_samples: int) -> dict:
+def inputs_at_once(steps: int, n_samples: int, draws: int) -> dict:
     """Method -> how many inputs' activations it holds together (CAM none: it has no backward pass)."""
     one_map = {"compute_cam": 0, "compute_gradcam": 1, "compute_gradcam_plusplus": 1, "integrated_gradients": steps + 1}
-    return per_costed_method(one_map, n_samples)
+    return per_estimated_method(per_costed_method(one_map, n_samples), steps, draws)
 
 
-def inputs_batched(steps: int, n_samples: int, batch: int) -> dict:
+def inputs_batched(steps: int, n_samples: int, draws: int, batch: int) -> dict:
     """Method -> inputs whose activations the course's batched computation holds at once: min(held, batch)."""
-    return {method: min(held, batch) for method, held in inputs_at_once(steps, n_samples).items()}
+    return {method: min(held, batch) for method, held in inputs_at_once(steps, n_samples, draws).items()}
+
+
+def input_copies(draws: int) -> dict:
+    """Method -> whole inputs it keeps beside the activations: Expected Gradients' background set and the n
+    baselines drawn from it (the other methods' few copies of the input are left out)."""
+    return {name: BACKGROUND_INPUTS + draws for name in PER_POINT}
+
+
+def extra_memory(activations_of: dict, in_ch: int, size: int, draws: int, bytes_per_value: int = 4) -> dict:
+    """Method -> estimated peak extra bytes: ``activations_of`` (bytes of the activations it holds) plus
+    :func:`input_copies` × the bytes of one input."""
+    copies = input_copies(draws)
+    return {method: held + copies.get(method, 0) * in_ch * size * size * bytes_per_value
+            for method, held in activations_of.items()}
+
+
+def memory_estimate(steps: int, n_samples: int, draws: int, batch: int, activation_bytes_per_input: int, in_ch: int,
+                    size: int) -> tuple[dict, dict]:
+    """(method -> estimated peak extra bytes batched ``batch`` inputs at a time, the same if all were held at once)."""
+    return tuple(extra_memory({m: n * activation_bytes_per_input for m, n in inputs.items()}, in_ch, size, draws)
+                 for inputs in (inputs_batched(steps, n_samples, draws, batch), inputs_at_once(steps, n_samples, draws)))
 
 
 def course_batch(in_ch: int, size: int, steps: int, n_samples: int, device) -> int:
@@ -64,7 +92,7 @@ def course_batch(in_ch: int, size: int, steps: int, n_samples: int, device) -> i
 
 
 def measure(name: str, size: int, steps: int, n_samples: int, device=None, memory: MemoryProbe | None = None,
-            repeat: int = 2) -> dict:
+            repeat: int = 2, draws: int = 64) -> dict:
     """Seconds and peak extra memory of each method, for one image, on ``device`` (see the module's docstring).
 
     ``memory`` reads the allocator (default: :func:`utils.measure.cuda_memory` on a GPU, none on a CPU, where
@@ -91,9 +119,11 @@ def measure(name: str, size: int, steps: int, n_samples: int, device=None, memor
     t_forward = best_time(forward, repeat, warmup=1)
     t_gradcam = best_time(lambda: forward_backward(1), repeat, warmup=1)
     t_ig = best_time(lambda: forward_backward(ig_points), repeat=1, warmup=1) * (steps + 1) / ig_points
-    seconds = per_costed_method({"compute_cam": t_forward, "compute_gradcam": t_gradcam,
-                                 "compute_gradcam_plusplus": t_gradcam, "integrated_gradients": t_ig}, n_samples)
-    held = inputs_batched(steps, n_samples, batch)
+    seconds = per_estimated_method(
+        per_costed_method({"compute_cam": t_forward, "compute_gradcam": t_gradcam,
+                           "compute_gradcam_plusplus": t_gradcam, "integrated_gradients": t_ig}, n_samples),
+        steps, draws)
+    held = inputs_batched(steps, n_samples, draws, batch)
     if memory is None and device.type == "cuda":
         memory = cuda_memory(device)
     if memory is not None:
@@ -103,10 +133,13 @@ def measure(name: str, size: int, steps: int, n_samples: int, device=None, memor
         per_input = activation_bytes(model, in_ch, size, size)
         peaks = {count: count * per_input for count in set(held.values())}
         how = "activation bytes kept for the backward pass (hooks) × inputs batched"
+    footprint = extra_memory({method: peaks[count] for method, count in held.items()}, in_ch, size, draws)
     return {"device": device.type, "forward_s": t_forward, "seconds": seconds, "batch": batch,
-            "memory": {method: peaks[count] for method, count in held.items()}, "memory_how": how,
+            "memory": footprint, "memory_how": how + f"; Expected Gradients + its background ({BACKGROUND_INPUTS} "
+                                                   "inputs) and the n baselines drawn",
             "scaled": f"IG timed with {ig_points} path points in one batch and scaled to {steps + 1}; "
-                      "SmoothGrad = N × one sample; every timing after a warm-up run at its batch size"}
+                      f"Expected Gradients = {draws} of those points; SmoothGrad = N × one sample; every timing "
+                      "after a warm-up run at its batch size"}
 
 
 class ComplexityEstimator:
@@ -121,6 +154,8 @@ class ComplexityEstimator:
                                        style=WIDE_LABEL)
         self.samples = widgets.IntSlider(value=25, min=1, max=100, description="SmoothGrad samples N",
                                          continuous_update=False, style=WIDE_LABEL)
+        self.draws = widgets.IntSlider(value=64, min=1, max=256, description="Expected Gradients draws n",
+                                       continuous_update=False, style=WIDE_LABEL)
         self.measure_button = widgets.Button(description=f"Measure on this machine ({self.device.type})",
                                              button_style="primary", layout=widgets.Layout(width="auto"))
         self.progress = widgets.IntProgress(value=0, min=0, max=1, description="measuring")
@@ -130,7 +165,7 @@ class ComplexityEstimator:
         self.estimate: dict = {}
         self.measured: dict = {}
         self.render_count = 0
-        for control in (self.model_choice, self.size, self.steps, self.samples):
+        for control in (self.model_choice, self.size, self.steps, self.samples, self.draws):
             control.observe(lambda _: self.render(), names="value")
         self.measure_button.on_click(lambda _: self.run_measurement())
 
@@ -152,7 +187,8 @@ class ComplexityEstimator:
             return {"error": f"cost_multipliers returned {type(costs.value).__name__}; it should return a dict."}
         meta = build(name, "meta")
         return {"macs": int(macs.value), "flop_counter_macs": flop_counter_macs(meta, in_ch, size, size),
-                "costs": dict(costs.value), "parameters": parameter_count(meta),
+                "costs": per_estimated_method(dict(costs.value), self.steps.value, self.draws.value),
+                "parameters": parameter_count(meta),
                 "activation_bytes": activation_bytes(meta, in_ch, size, size),
                 "batch": course_batch(in_ch, size, self.steps.value, self.samples.value, self.device)}
 
@@ -186,7 +222,7 @@ class ComplexityEstimator:
         right.set_xscale("log")
         left.invert_yaxis()
         fig.suptitle(f"{self.model_choice.value}, {self.size.value}×{self.size.value}, S = {self.steps.value}, "
-                     f"N = {self.samples.value}", fontsize=10)
+                     f"N = {self.samples.value}, n = {self.draws.value}", fontsize=10)
         fig.tight_layout()
         self.picture.value = figure_png(fig)
         self.render_count += 1
@@ -207,12 +243,13 @@ class ComplexityEstimator:
             header += ("<th>estimated s</th><th>measured s</th><th>measured / estimated</th><th>memory ("
                        + ("measured extra peak" if "extra peak" in measured["memory_how"] else "activations, by hooks")
                        + ")</th>")
-        rows, held = [], inputs_at_once(self.steps.value, self.samples.value)
-        batched = inputs_batched(self.steps.value, self.samples.value, estimate["batch"])
+        steps, samples, draws = self.steps.value, self.samples.value, self.draws.value
+        in_ch, size, per_input = ARCHITECTURES[self.model_choice.value], self.size.value, estimate["activation_bytes"]
+        batched, held = memory_estimate(steps, samples, draws, estimate["batch"], per_input, in_ch, size)
+        rows = []
         for method, multiple in costs.items():
             cells = [method, f"{multiple:,}", f"{2 * estimate['macs'] * multiple / 1e9:,.1f}",
-                     f"{batched.get(method, 0) * estimate['activation_bytes'] / 2**20:,.0f} MiB",
-                     f"{held.get(method, 0) * estimate['activation_bytes'] / 2**20:,.0f} MiB"]
+                     f"{batched.get(method, 0) / 2**20:,.0f} MiB", f"{held.get(method, 0) / 2**20:,.0f} MiB"]
             if measured:
                 guess = multiple * measured["forward_s"]
                 real = measured["seconds"][method]
@@ -220,6 +257,9 @@ class ComplexityEstimator:
             rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
         note = (f"<p>Measured on {measured['device']}: {measured['scaled']}; memory = {measured['memory_how']}. "
                 "Estimated seconds = forward-pass equivalents × the measured forward pass.</p>" if measured else "")
+        note += (f"<p>HiResCAM, XGrad-CAM and LayerCAM run Grad-CAM's passes; Expected Gradients with n = {draws} "
+                 f"runs {draws} of IG's path points and keeps its background ({BACKGROUND_INPUTS} inputs) and the n "
+                 "baselines drawn from it.</p>")
         return f"<table>{header}</tr>{''.join(rows)}</table>{note}{self._checks_table()}"
 
     def _checks_table(self) -> str:
@@ -244,7 +284,7 @@ class ComplexityEstimator:
         self.progress.max, self.progress.value = 1, 0
         self.status.value += " — measuring…"
         outcome = call(measure, (self.model_choice.value, self.size.value, self.steps.value, self.samples.value,
-                                 self.device))
+                                 self.device), {"draws": self.draws.value})
         self.progress.value = 1
         if not outcome.ok:
             self.status.value = f"<b>the measurement failed: {outcome.message_with_line}</b>"
@@ -253,7 +293,7 @@ class ComplexityEstimator:
         self._draw()
 
     def widget(self) -> widgets.Widget:
-        controls = widgets.VBox([self.model_choice, self.size, self.steps, self.samples,
+        controls = widgets.VBox([self.model_choice, self.size, self.steps, self.samples, self.draws,
                                  widgets.HBox([self.measure_button, self.progress])])
         return widgets.VBox([controls, self.status, self.picture, self.table])
 

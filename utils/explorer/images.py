@@ -78,3 +78,27 @@ def top_classes(kind: str, x: torch.Tensor, k: int = 5, device: str = "cpu") -> 
         probabilities = load_model(kind, device).eval()(x.to(device)).softmax(dim=1)[0].cpu()
     values, indices = probabilities.topk(k)
     return [(int(i), float(p)) for p, i in zip(values, indices)]
+
+
+#: Expected Gradients' background on MNIST: every 97th test digit, 32 of them (stage 09's)
+MNIST_BACKGROUND = slice(0, 97 * 32, 97)
+
+
+def background(kind: str, choice: str) -> torch.Tensor:
+    """The baselines Expected Gradients draws from for an image of ``choice``, (B, C, H, W) in the model's input space.
+
+    MNIST: 32 test digits, every 97th (stage 09's background; the digits shown are among the first 20, so at most
+    "digit 0" is also in it, and a draw of itself adds 0). Photos: the course's other photos (4, or all 5 for a
+    random input), the data the model is shown, as few as they are: with so small a background, Expected Gradients
+    explains the photo against those few scenes.
+    """
+    return _background(kind, choice if kind != "tiny" else "").clone()  # a notebook function must not reach the cache
+
+
+@lru_cache(maxsize=None)
+def _background(kind: str, choice: str) -> torch.Tensor:
+    if kind == "tiny":
+        return _mnist_test()[MNIST_BACKGROUND]
+    from utils.data import PHOTO_SOURCES, load_photo
+
+    return torch.stack([load_photo(name).tensor for name in PHOTO_SOURCES if name != choice])

@@ -1,10 +1,14 @@
 """The methods the saliency explorer can show, built from a notebook's functions.
 
 Each method is the notebook's function of the same name (the stage that asks for
-it is named when it is still a stub). Vanilla gradients, Gradient×Input and IG,
-which earlier stages ask for, fall back to Captum when a notebook does not pass
-them; such maps are labelled "(Captum)". Captum's IG fallback is its default
-(Gauss-Legendre) rule, not the course's trapezoid.
+it is named when it is still a stub). Vanilla gradients, Gradient×Input, IG and
+Expected Gradients fall back to Captum when a notebook does not pass them; such
+maps are labelled "(Captum)". Captum's IG fallback is its default
+(Gauss-Legendre) rule, not the course's trapezoid; its Expected Gradients is
+``GradientShap`` without noise, which draws from NumPy's generator, not ``generator``.
+
+Expected Gradients gets the explorer's background (``images.background``) and n
+draws from a generator seeded with ``EG_SEED``, so one setting always gives one map.
 """
 
 from __future__ import annotations
@@ -39,11 +43,24 @@ def _captum_integrated_gradients(model, input_tensor, target_class, baseline=Non
                                                        n_steps=steps)
 
 
+def _captum_expected_gradients(model, x, target, background, n_samples=64, generator=None):
+    from captum.attr import GradientShap
+
+    return GradientShap(model.eval()).attribute(x, baselines=background, n_samples=n_samples, stdevs=0.0,
+                                                target=target)
+
+
 CAPTUM_FALLBACKS = {
     "vanilla_gradients": _captum_vanilla_gradients,
     "gradient_x_input": _captum_gradient_x_input,
     "integrated_gradients": _captum_integrated_gradients,
+    "expected_gradients": _captum_expected_gradients,
 }
+
+#: Expected Gradients' draws in the explorer: a torch.Generator seeded with this
+EG_SEED = 0
+#: a method's parameter (``Method.uses``) -> the keyword its function takes it as
+KEYWORD_OF = {"baseline": "baseline", "steps": "steps", "background": "background", "draws": "n_samples"}
 
 
 class FunctionSet:
@@ -68,10 +85,13 @@ class FunctionSet:
         return [n for n in method.needs if self.function_or_captum(n) is None]
 
     def explain(self, method: Method, model, x: torch.Tensor, class_idx: int, *, baseline=None, steps=32,
-                samples=8, noise_std=0.1, on_step=lambda: None):
+                samples=8, noise_std=0.1, background=None, draws=16, on_step=lambda: None):
         """The raw result of ``method`` (whatever the notebook's function returns)."""
         single = self.function_or_captum(method.single)
-        parameters = {name: value for name, value in (("baseline", baseline), ("steps", steps)) if name in method.uses}
+        values = {"baseline": baseline, "steps": steps, "background": background, "draws": draws}
+        parameters = {KEYWORD_OF[name]: values[name] for name in method.uses if name in KEYWORD_OF}
+        if "draws" in method.uses:
+            parameters["generator"] = torch.Generator().manual_seed(EG_SEED)
         if not method.smoothed:
             return single(model, x, class_idx, **parameters)
 

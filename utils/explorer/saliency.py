@@ -60,6 +60,8 @@ class SaliencyExplorer:
         self.samples = widgets.IntSlider(value=8, min=1, max=50, description="SG samples N",
                                          style={"description_width": "initial"})
         self.noise_std = widgets.FloatSlider(value=0.1, min=0.0, max=0.5, step=0.01, description="SG σ")
+        self.draws = widgets.IntSlider(value=16, min=1, max=128, description="EG draws n",
+                                       style={"description_width": "initial"})
         self.explain_button = widgets.Button(description="Explain", button_style="primary")
         self.progress = widgets.IntProgress(value=0, min=0, max=1, description="progress")
         self.status = widgets.HTML()
@@ -133,8 +135,23 @@ class SaliencyExplorer:
     # ---- computing ---------------------------------------------------------------------------------------
     def _parameters(self, method) -> tuple:
         values = {"baseline": self.baseline.value, "steps": self.steps.value,
-                  "samples": (self.samples.value, self.noise_std.value)}
+                  "samples": (self.samples.value, self.noise_std.value),
+                  "background": "images.background", "draws": self.draws.value}  # the background: one per image
         return tuple(values[name] for name in method.uses)
+
+    def _explain_parameters(self, functions: FunctionSet, method) -> Outcome:
+        """The keywords of ``functions.explain`` for ``method`` on the chosen image: its baseline (an Outcome that
+        says why there is none) and Expected Gradients' background (see :func:`images.background`)."""
+        parameters = dict(steps=self.steps.value, samples=self.samples.value, noise_std=self.noise_std.value,
+                          draws=self.draws.value)
+        if "baseline" in method.uses:
+            baseline = self._baseline_for(functions, self._x())
+            if not baseline.ok:
+                return baseline
+            parameters["baseline"] = baseline.value
+        if "background" in method.uses:
+            parameters["background"] = images.background(self.kind, self.image_choice.value).to(self.device)
+        return Outcome(parameters)
 
     def _baseline_for(self, functions: FunctionSet, x: torch.Tensor) -> Outcome:
         """The chosen IG baseline for ``x``: zeros, or the notebook's make_baseline (the reason when there is none)."""
@@ -160,12 +177,11 @@ class SaliencyExplorer:
                 return Outcome(message=f"{method_name} needs {', '.join(missing)}: pass "
                                        + " and ".join(f"{n}= (exercise in {EXERCISE_OF[n]})" for n in missing)
                                        + " to saliency_explorer.", kind=NOT_DONE)
-            baseline = self._baseline_for(functions, self._x()) if "baseline" in method.uses else Outcome()
-            if not baseline.ok:
-                return baseline
+            parameters = self._explain_parameters(functions, method)
+            if not parameters.ok:
+                return parameters
             outcome = call(functions.explain, (method, self.model, self._x(), class_idx),
-                           dict(baseline=baseline.value, steps=self.steps.value, samples=self.samples.value,
-                                noise_std=self.noise_std.value, on_step=self._step), exercises=EXERCISE_OF)
+                           dict(parameters.value, on_step=self._step), exercises=EXERCISE_OF)
             return _on_cpu(outcome)
 
         return self.cache.get(key, run)
@@ -245,17 +261,14 @@ class SaliencyExplorer:
         functions, method = self.rows[row], METHOD_BY_NAME[self.sanity_method.value]
         subject, class_idx, n_layers = self.subject(), self.class_index.value, self.sanity_layers.value
         trained = self.compute(row, method.name)
-        parameters = dict(steps=self.steps.value, samples=self.samples.value, noise_std=self.noise_std.value)
-        if "baseline" in method.uses:
-            baseline = self._baseline_for(functions, self._x())
-            if not baseline.ok:
-                self.sanity_status.value = f"<b>{baseline.message_with_line}</b>"
-                return
-            parameters["baseline"] = baseline.value
+        parameters = self._explain_parameters(functions, method)
+        if not parameters.ok:
+            self.sanity_status.value = f"<b>{parameters.message_with_line}</b>"
+            return
         randomised = self.cache.get(("sanity", row, subject.key, class_idx, method.name, self._parameters(method),
                                      n_layers),
                                     lambda: _on_cpu(randomised_map(functions, method, self.model, self._x(),
-                                                                   class_idx, n_layers, **parameters)))
+                                                                   class_idx, n_layers, **parameters.value)))
         rho = correlation(functions, trained.value, randomised.value) if trained.ok and randomised.ok else \
             Outcome(message="", kind=NOT_DONE)
         self.sanity_result = {"trained": trained, "randomised": randomised, "rank_correlation": rho}
@@ -270,7 +283,7 @@ class SaliencyExplorer:
     def widget(self) -> widgets.Widget:
         picking = widgets.VBox([self.model_choice, widgets.HBox([self.image_choice, self.seed]), self.top5,
                                 self.class_index])
-        parameters = widgets.VBox([self.baseline, self.steps, self.samples, self.noise_std])
+        parameters = widgets.VBox([self.baseline, self.steps, self.samples, self.noise_std, self.draws])
         explain = widgets.VBox([widgets.HBox([picking, self.methods, parameters]),
                                 widgets.HBox([self.explain_button, self.progress]), self.status, self.picture])
         features = widgets.VBox([widgets.HBox([self.layer, self.features_button]), self.features_status,

@@ -7,6 +7,7 @@ from utils.device import course_device
 from utils.instructor import reference
 from utils.explorer import complexity_estimator
 from utils.explorer.architectures import ARCHITECTURES, build, flop_counter_macs
+from utils.names import ESTIMATED_METHODS
 
 
 def count_flops_forward(model, in_ch, H, W):
@@ -90,3 +91,51 @@ def test_the_table_includes_what_checking_a_map_costs():
     assert f"all {layers} layers" in table
     assert f"<td>Integrated Gradients</td><td>{(layers + 1) * 3 * 11:,}</td><td>{3 * 11 + 51:,}</td>" in table
     assert f"<td>Grad-CAM</td><td>{(layers + 1) * 3:,}</td><td>{3 + 51:,}</td>" in table
+
+
+# ---- stage 09's methods: estimated from the notebook's own cost_multipliers ------------------------------------
+
+def test_stage_09_cams_cost_what_gradcam_costs_and_expected_gradients_grows_with_n():
+    estimator = complexity_estimator(count_flops_forward, cost_multipliers)
+    estimator.model_choice.value, estimator.steps.value, estimator.draws.value = "ResNet-18", 10, 22
+    costs = estimator.estimate["costs"]
+    assert tuple(costs) == tuple(m.name for m in ESTIMATED_METHODS)
+    assert costs["HiResCAM"] == costs["XGrad-CAM"] == costs["LayerCAM"] == costs["Grad-CAM"] == 3
+    assert costs["Expected Gradients"] == 3 * 22 == costs["Integrated Gradients"] * 22 / 11  # IG's per point × n
+    estimator.draws.value = 44
+    assert estimator.estimate["costs"]["Expected Gradients"] == 2 * 66
+    table = estimator.table.value
+    assert "<td>HiResCAM</td><td>3</td>" in table and "<td>Expected Gradients</td><td>132</td>" in table
+
+
+def test_expected_gradients_memory_is_igs_for_as_many_points_plus_its_background():
+    from utils.explorer.complexity import BACKGROUND_INPUTS, memory_estimate
+
+    per_input, size = 10_000, 28
+    batched, held = memory_estimate(steps=15, n_samples=2, draws=16, batch=8, activation_bytes_per_input=per_input,
+                                    in_ch=1, size=size)
+    background = (BACKGROUND_INPUTS + 16) * size * size * 4
+    assert held["Expected Gradients"] == held["Integrated Gradients"] + background == 16 * per_input + background
+    assert batched["Expected Gradients"] == 8 * per_input + background  # batched like IG's path
+    assert held["HiResCAM"] == held["LayerCAM"] == held["Grad-CAM"] == per_input
+
+
+def test_a_cost_multipliers_without_ig_leaves_expected_gradients_out():
+    def no_ig(steps, n_samples):
+        costs = reference.cost_multipliers(steps, n_samples)
+        del costs["Integrated Gradients"]
+        return costs
+
+    estimator = complexity_estimator(count_flops_forward, no_ig)
+    assert "Expected Gradients" not in estimator.estimate["costs"] and estimator.estimate["costs"]["HiResCAM"] == 3
+    assert "<td>HiResCAM</td>" in estimator.table.value
+
+
+def test_measured_seconds_of_stage_09_methods_come_from_the_same_timings():
+    from utils.explorer.complexity import measure
+
+    result = measure("TinyGradCAMNet", 28, 7, 2, "cpu", repeat=1, draws=24)
+    seconds = result["seconds"]
+    assert seconds["HiResCAM"] == seconds["XGrad-CAM"] == seconds["LayerCAM"] == seconds["Grad-CAM"]
+    assert seconds["Expected Gradients"] == pytest.approx(seconds["Integrated Gradients"] * 24 / 8)
+    assert result["memory"]["Expected Gradients"] > result["memory"]["Integrated Gradients"]

@@ -6,7 +6,7 @@ import torch
 
 from utils.instructor import reference
 from utils.explorer import saliency_explorer
-from utils.names import METHODS
+from utils.names import METHOD_BY_NAME, METHODS
 
 
 def compute_cam(model, x, class_idx, layer=None):
@@ -29,7 +29,9 @@ def smoothgrad(explain, model, x, class_idx, n_samples=25, noise_std=0.1):
 FUNCTIONS = dict(vanilla_gradients=reference.vanilla_gradients, gradient_x_input=reference.gradient_x_input,
                  integrated_gradients=reference.integrated_gradients, make_baseline=reference.make_baseline,
                  compute_cam=compute_cam, compute_gradcam=compute_gradcam,
-                 compute_gradcam_plusplus=compute_gradcam_plusplus, smoothgrad=smoothgrad)
+                 compute_gradcam_plusplus=compute_gradcam_plusplus, smoothgrad=smoothgrad,
+                 compute_hirescam=reference.hirescam, compute_xgradcam=reference.xgradcam,
+                 compute_layercam=reference.layercam, expected_gradients=reference.expected_gradients)
 
 
 @pytest.fixture(scope="module")
@@ -221,3 +223,62 @@ def test_a_result_that_cannot_be_drawn_is_reported_after_the_figure_is_made():
     explorer.render()
     assert explorer.results[("", "Grad-CAM")].message.startswith("cannot draw the result")
     assert "cannot draw the result" in explorer.status.value
+
+
+# ---- stage 09's methods --------------------------------------------------------------------------------------
+
+def test_expected_gradients_on_a_photo_draws_from_the_other_photos_with_the_seeded_generator():
+    """The explorer's EG map is the notebook's function on the documented background (the course's other photos)
+    with n draws from a generator seeded with EG_SEED: exactly the answer key's map for those arguments."""
+    from utils.explorer import images
+    from utils.explorer.methods import EG_SEED
+
+    explorer = saliency_explorer(FUNCTIONS, render=False)
+    explorer.model_choice.value = "EfficientNet-Lite0 (ImageNet)"
+    explorer.image_choice.value, explorer.draws.value = "chelsea", 3
+    explorer.methods.value = ("Expected Gradients",)
+    explorer.render()
+    outcome = explorer.results[("", "Expected Gradients")]
+    assert outcome.ok, outcome.message
+    background = images.background("imagenet", "chelsea")
+    assert background.shape == (4, 3, 224, 224)  # the other four photos
+    x, c = explorer.subject().x, explorer.class_index.value
+    assert not any(torch.equal(b, x[0]) for b in background)
+    expected = reference.expected_gradients(explorer.model, x, c, background, 3, torch.Generator().manual_seed(EG_SEED))
+    assert outcome.value.shape == (1, 3, 224, 224) and outcome.value.abs().sum() > 0
+    torch.testing.assert_close(outcome.value, expected)
+    misses = explorer.cache.misses
+    explorer.draws.value = 6  # a new n is a new map
+    explorer.render()
+    assert explorer.cache.misses == misses + 1
+    assert not torch.equal(explorer.results[("", "Expected Gradients")].value, outcome.value)
+
+
+def test_stage_09_cams_render_and_expected_gradients_falls_back_to_captum():
+    explorer = saliency_explorer(render=False)  # a notebook that passes none of stage 09's functions
+    explorer.methods.value = ("HiResCAM", "Expected Gradients")
+    explorer.render()
+    hirescam, eg = explorer.results[("", "HiResCAM")], explorer.results[("", "Expected Gradients")]
+    assert hirescam.not_done and "compute_hirescam" in hirescam.message and "09_beyond_gradcam" in hirescam.message
+    assert eg.ok and eg.value.shape == (1, 1, 28, 28)
+    assert explorer.rows[""].label(METHOD_BY_NAME["Expected Gradients"]) == "Expected Gradients (Captum)"
+
+
+def test_hirescam_equals_gradcam_at_the_last_layer_of_a_global_average_pool_head():
+    """TinyGradCAMNet's head is global average pooling and a linear layer: at its last feature map the two agree."""
+    explorer = saliency_explorer(FUNCTIONS, render=False)
+    explorer.methods.value = ("Grad-CAM", "HiResCAM", "XGrad-CAM", "LayerCAM")
+    explorer.render()
+    maps = {name: torch.as_tensor(explorer.results[("", name)].value).squeeze() for name in explorer.methods.value}
+    torch.testing.assert_close(maps["HiResCAM"], maps["Grad-CAM"], rtol=1e-4, atol=1e-5)
+    assert all(explorer.results[("", name)].ok for name in maps)
+
+
+def test_the_sanity_check_view_runs_expected_gradients():
+    explorer = saliency_explorer({**FUNCTIONS, "randomize_layers": reference.randomize_layers,
+                                  "rank_correlation": reference.rank_correlation}, render=False)
+    explorer.sanity_method.value, explorer.draws.value = "Expected Gradients", 8
+    explorer.sanity_layers.value = 4
+    explorer.render_sanity_check()
+    assert explorer.sanity_result["trained"].ok and explorer.sanity_result["randomised"].ok
+    assert -1 <= float(explorer.sanity_result["rank_correlation"].value) <= 1

@@ -8,7 +8,8 @@ parameter gradients) and never modifies ``x``.
 from .baselines import BASELINE_KINDS, make_baseline
 from .cam import cam
 from .completeness import completeness_gap
-from .complexity import METHOD_NAMES, cost_multipliers, count_flops_forward, count_macs_forward
+from .complexity import (METHOD_NAMES, cost_multipliers, count_flops_forward, count_macs_forward,
+                         estimated_cost_multipliers)
 from .expected_gradients import expected_gradients
 from .faithfulness import area_under_curve, deletion_curve, insertion_curve
 from .gradcam import gradcam
@@ -34,6 +35,7 @@ __all__ = [
     "count_flops_forward",
     "count_macs_forward",
     "deletion_curve",
+    "estimated_cost_multipliers",
     "expected_gradients",
     "gradcam",
     "gradcam_plusplus",

@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from utils.models import evaluating
-from utils.names import COSTED_METHODS, per_costed_method
+from utils.names import COSTED_METHODS, per_costed_method, per_estimated_method
 
 from ._validation import check_model, check_positive_int, check_steps
 
@@ -83,3 +83,14 @@ def cost_multipliers(steps: int, n_samples: int) -> dict:
     one_map = {"compute_cam": 1, "compute_gradcam": 3, "compute_gradcam_plusplus": 3,
                "integrated_gradients": 3 * (steps + 1)}
     return per_costed_method(one_map, n_samples)
+
+
+def estimated_cost_multipliers(steps: int, n_samples: int, draws: int = 64) -> dict:
+    """:func:`cost_multipliers` and stage 09's methods, in forward-pass equivalents (what the complexity estimator
+    and ``make complexity-table`` list; stage 07 grades :func:`cost_multipliers` alone):
+
+        HiResCAM, XGrad-CAM, LayerCAM    3        as Grad-CAM: one forward + one backward
+        Expected Gradients               3 n      n = ``draws`` points, each a forward + backward (IG's per point)
+    """
+    check_positive_int("draws", draws)
+    return per_estimated_method(cost_multipliers(steps, n_samples), steps, draws)
