@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install lab test bench complexity-table tolerance-table release student-bundle roster collect hub release-to-class autograde formgrader grades report export feedback demo-class bench-grading gpu-check
+.PHONY: install lab test bench complexity-table tolerance-table release student-bundle roster collect hub release-to-class lti-keys autograde formgrader grades report export feedback demo-class bench-grading gpu-check
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -76,10 +76,18 @@ release: $(STAMP)
 student-bundle: $(STAMP)
 	$(INSTRUCTOR) student-bundle
 
-## roster ROSTER=students.csv: import the class list (nbgrader's student CSV: id,first_name,last_name,email,lms_user_id) into the gradebook
+## roster ROSTER=students.csv | FROM=lms [DRY_RUN=1]: import the class list (nbgrader's student CSV: id,first_name,last_name,email,lms_user_id, or the LMS's members through LTI Names and Roles) into the gradebook
 roster: $(STAMP)
-	@test -n "$(ROSTER)" || { echo "usage: make roster ROSTER=<students.csv> (columns id,first_name,last_name,email,lms_user_id)"; exit 2; }
+ifeq ($(FROM),lms)
+	$(INSTRUCTOR) roster --from-lms $(if $(filter 1,$(DRY_RUN)),--dry-run)
+else
+	@test -n "$(ROSTER)" || { echo "usage: make roster ROSTER=<students.csv> (columns id,first_name,last_name,email,lms_user_id), or make roster FROM=lms"; exit 2; }
 	$(INSTRUCTOR) roster "$(ROSTER)"
+endif
+
+## lti-keys [ROLL=1] [RETIRE=kid]: the tool's public keys for the LMS (JWKS; the first key is made if none), a new signing key rolled in, or an old one retired
+lti-keys: $(STAMP)
+	$(INSTRUCTOR) lti-keys $(if $(filter 1,$(ROLL)),--roll) $(if $(RETIRE),--retire "$(RETIRE)")
 
 ## collect [SUBMISSIONS=path] [ROSTER=students.csv]: take the hub's exchange (no SUBMISSIONS), or a folder (or a Canvas/Moodle download .zip), into submitted/
 collect: $(STAMP)
@@ -112,9 +120,9 @@ report: $(STAMP)
 
 FORMAT ?= canvas
 
-## export FORMAT=canvas|moodle|csv [TO=file] [STAGE=stage]: grades as Canvas's gradebook import or Moodle's grading worksheets (a grade not final yet is left empty), or the grade table
+## export FORMAT=canvas|moodle|lti|csv [TO=file] [STAGE=stage] [DRY_RUN=1]: grades as Canvas's gradebook import or Moodle's grading worksheets (a grade not final yet is left empty), sent to the LMS's gradebook (lti: LTI Assignment and Grade Services, only final grades, only what changed), or the grade table
 export: $(STAMP)
-	$(INSTRUCTOR) export --format $(FORMAT) $(if $(TO),--to "$(TO)") $(if $(STAGE),--assignment "$(STAGE)")
+	$(INSTRUCTOR) export --format $(FORMAT) $(if $(TO),--to "$(TO)") $(if $(STAGE),--assignment "$(STAGE)") $(if $(filter 1,$(DRY_RUN)),--dry-run)
 
 .PHONY: extension extensions
 ## extension STUDENT=id STAGE=stage DAYS=n [REMOVE=1]: give one student n more days for one stage (due dates: schedule.csv; replaces their earlier extension; REMOVE=1 takes it back)

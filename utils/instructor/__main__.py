@@ -30,6 +30,7 @@ COMMANDS = {
     "extensions": "extensions",
     "hub": "hub",
     "release-to-class": "release_to_class",
+    "lti-keys": "lti_keys",
 }
 
 

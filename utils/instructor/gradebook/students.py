@@ -50,3 +50,24 @@ def extensions_of(course: Course, student_id: str) -> dict[str, dt.timedelta] | 
         return {submission.assignment.name: submission.extension for submission in gradebook.db.query(
             SubmittedAssignment).filter(SubmittedAssignment.student_id == student.id,
                                         SubmittedAssignment.extension.isnot(None))}
+
+
+def students_with_work(course: Course) -> set[str]:
+    """The ids of the students who have a submission (and so grades) in ``course``'s gradebook."""
+    from nbgrader.api import SubmittedAssignment
+
+    if not course.has_gradebook():
+        return set()
+    with open_gradebook(course) as gradebook:
+        return {student.id for student in gradebook.students
+                if gradebook.db.query(SubmittedAssignment).filter(SubmittedAssignment.student_id == student.id).first()}
+
+
+def remove_students(course: Course, ids) -> None:
+    """Take each of ``ids`` off ``course``'s roster; a student with a submission is refused (their grades stay)."""
+    keep = students_with_work(course) & set(ids)
+    if keep:
+        raise ValueError(f"not removing {sorted(keep)}: they have submissions, and their grades stay in the gradebook")
+    with open_gradebook(course) as gradebook:
+        for student in ids:
+            gradebook.remove_student(student)
