@@ -84,10 +84,12 @@ def test_only_students_on_the_roster_get_in(hub):
 def _attempts(hub, bob, alice_pids) -> dict:
     """Every attempt Bob makes from his own kernel, and what came of it ('refused: …' or 'SUCCEEDED: …')."""
     from utils.instructor.judge.expected import cache_dir
+    from utils.instructor.lms.tool_keys import ToolKeys
     from utils.instructor.paths import REPOSITORY
 
     exchange = hub.root / "exchange" / "xai-gradients"
     (hub.root / "reports").mkdir(exist_ok=True)
+    tool_key = ToolKeys.of_course(hub.root).current()  # the key that signs the course's grades to the LMS
     targets = {
         "Alice's hand-ins (host)": exchange / "inbound" / ALICE,
         "Alice's feedback (host)": exchange / "feedback" / ALICE,
@@ -99,6 +101,7 @@ def _attempts(hub, bob, alice_pids) -> dict:
         "reports/": hub.root / "reports",
         "the roster": hub.root / "roster.csv",
         "the hub's state": hub.root / "hub",
+        "the tool's LMS key": hub.root / "lms" / "keys" / f"{tool_key.kid}.pem",
         "the answer key": REPOSITORY / "utils" / "instructor" / "reference" / "vanilla_gradients.py",
         "the judge": REPOSITORY / "utils" / "instructor" / "judge" / "expected.py",
         "the hidden tests": REPOSITORY / "solutions" / STAGE / f"{STAGE}.ipynb",

@@ -55,3 +55,35 @@ def test_the_configuration_points_jupyterhub_at_the_course():
     [role] = c.JupyterHub.load_roles
     assert role["services"] == ["idle-culler"] and "delete:servers" in role["scopes"]
     assert c.Authenticator.admin_users == {"ta1", "ta2"}
+
+
+def test_a_course_with_an_lms_in_lti_config_serves_the_lms_launch_and_without_one_the_roster_login(tmp_path):
+    assert not any("authenticator_class" in option for option in HubLaunch(tmp_path).command())
+    (tmp_path / "lti_config.py").write_text("c = get_config()\nc.LtiPlatform.issuer = 'https://lms.example'\n")
+    assert "--JupyterHub.authenticator_class=utils.instructor.hub.lti_login.CourseLtiAuthenticator" in \
+        HubLaunch(tmp_path).command()
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("bwrap") is None or shutil.which("useradd") is None,
+                    reason="the checks after the root check need root, bubblewrap and useradd")
+def test_a_half_filled_lti_config_is_refused_with_the_settings_it_lacks(tmp_path):
+    from utils.instructor.paths import Course
+
+    Course.scratch(tmp_path)
+    from utils.instructor.gradebook.stage_sources import ensure_gradebook
+
+    ensure_gradebook(Course(tmp_path), log=lambda *a: None)
+    (tmp_path / "lti_config.py").write_text("c = get_config()\nc.LtiPlatform.issuer = 'https://lms.example'\n"
+                                            "c.LtiPlatform.client_id = '42'\n")
+    with pytest.raises(HubRefused, match=r"the LMS's launch cannot be served: an LTI 1.3 launch needs "
+                                         r"c.LtiPlatform.deployment_ids, c.LtiPlatform.authorize_url, "
+                                         r"c.LtiPlatform.jwks_url in lti_config.py"):
+        HubLaunch(Path(tmp_path)).prepare()
+
+
+def test_the_shipped_lti_config_leaves_the_lms_out():
+    from utils.instructor.lms.platform_settings import lti_settings
+    from utils.instructor.paths import REPOSITORY
+
+    shipped = lti_settings(REPOSITORY)
+    assert (REPOSITORY / "lti_config.py").is_file() and not shipped.enabled and shipped.roster_required

@@ -42,6 +42,14 @@ class HubLaunch:
     ports: HubPorts = HubPorts()
     extra: list = field(default_factory=list)   # more JupyterHub options, e.g. --CourseHub.instructors=ta (one flag per name)
 
+    def login(self) -> list[str]:
+        """The LMS's LTI 1.3 launch where the course's ``lti_config.py`` names a platform; else the roster's login."""
+        from ..lms.platform_settings import lti_settings
+
+        if lti_settings(self.course_root).enabled:
+            return ["--JupyterHub.authenticator_class=utils.instructor.hub.lti_login.CourseLtiAuthenticator"]
+        return []
+
     def command(self) -> list[str]:
         state = self.course_root / "hub"
         return [str(Path(sys.executable).with_name("jupyterhub")), "-f", str(CONFIG_FILE),
@@ -53,7 +61,7 @@ class HubLaunch:
                 f"--ip={self.ports.ip}", f"--port={self.ports.port}",
                 f"--JupyterHub.hub_port={self.ports.hub_port}",
                 f"--ConfigurableHTTPProxy.api_url=http://127.0.0.1:{self.ports.proxy_api_port}",
-                *self.extra]
+                *self.login(), *self.extra]
 
     def prepare(self) -> CourseHub:
         """Check what the hub needs and lay out its folders; HubRefused says what is missing."""
@@ -69,12 +77,24 @@ class HubLaunch:
         course = settings.course
         if not course.has_gradebook():
             raise HubRefused(f"no gradebook in {self.course_root}: import the class list first "
-                             "(make roster ROSTER=students.csv); only students on it may log in")
+                             "(make roster ROSTER=students.csv, or make roster FROM=lms); only students on it may "
+                             "log in")
+        self._check_lms()
         state = self.course_root / "hub"
         state.mkdir(exist_ok=True)
         state.chmod(0o700)
         ClassExchange(settings.exchange_root).prepare()
         return settings
+
+    def _check_lms(self) -> None:
+        from ..lms.platform_settings import LtiNotConfigured, lti_settings
+
+        platform = lti_settings(self.course_root)
+        if platform.enabled:
+            try:
+                platform.check()
+            except LtiNotConfigured as error:
+                raise HubRefused(f"the LMS's launch cannot be served: {error}") from None
 
     def _check_tls(self, config) -> None:
         """The pure-Python proxy has no TLS: a certificate for the hub must go to a reverse proxy in front."""
