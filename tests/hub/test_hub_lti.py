@@ -135,6 +135,21 @@ def test_the_hub_serves_the_tool_keys_and_its_registration_and_learns_the_course
     assert recorded.lineitems_url == lms_hub.platform.lineitems_url
 
 
+def test_a_key_roll_breaks_no_launch_and_the_lms_checks_the_tool_by_the_hubs_jwks(lms_hub):
+    """The LMS was given the hub's JWKS URL: after a roll it finds the new key there, while launches (signed by the
+    LMS's own key) go on as before; the class list is read with the course's addresses learnt from a launch."""
+    from utils.instructor.lms.roster_from_lms import roster_from_lms
+    from utils.instructor.lms.tool_keys import ToolKeys
+
+    keys = ToolKeys.of_course(lms_hub.root)
+    old, new = keys.current(), keys.roll()
+    assert [k["kid"] for k in requests.get(f"{lms_hub.url}/hub/lti13/jwks").json()["keys"]][-2:] == [old.kid, new.kid]
+    assert launch_without_browser(lms_hub, SUB[EVE]).status_code == 302
+    changes = roster_from_lms(lms_hub.course, dry_run=True)
+    assert lms_hub.platform.assertion_kids[-1] == new.kid      # accepted by the LMS through the hub's JWKS
+    assert [s.lms_user_id for s in changes.added] == [OUTSIDER]  # the one learner the roster lacks
+
+
 @needs_chromium
 def test_a_student_and_an_instructor_launch_from_the_lms_in_the_browser(lms_hub):
     from utils.instructor.hub.lti_login import instructor_name

@@ -21,16 +21,15 @@ from utils.instructor.nbgrader_cli import run_nbgrader
 from utils.instructor.paths import Course
 
 
-@pytest.fixture(scope="module")
-def filled(tmp_path_factory):
-    """alice: both questions answered, not graded by hand yet (pending); bob: graded by hand (final);
-    carol: handed in nothing. Names, e-mail and LMS ids come from a roster."""
+def pending_final_and_missing(course: Course, lms_ids=("50123", "50124", "")) -> Course:
+    """alice: both questions answered, not graded by hand yet (pending), stage 02 graded 3 of 3; bob: stage 01
+    graded by hand, 5.5 of 6 (final), stage 02 not handed in; carol: handed in nothing. Names, e-mail and LMS ids
+    (``lms_ids`` of alice, bob and carol; empty: none) come from a roster."""
     from nbgrader.api import Gradebook
 
-    course = Course.scratch(tmp_path_factory.mktemp("export") / "course")
     build_gradebook(course)
     with Gradebook(course.db_url) as gb:
-        for student, lms in (("alice", "50123"), ("bob", "50124"), ("carol", "")):
+        for student, lms in zip(("alice", "bob", "carol"), lms_ids):
             gb.update_or_create_student(student, email=f"{student}@example.org", lms_user_id=lms or None)
         for other in ("dave", "erin", "frank"):
             gb.remove_student(other)
@@ -40,6 +39,11 @@ def filled(tmp_path_factory):
     grade_by_hand(course, "bob", "question_noise", 1.0)
     grade_by_hand(course, "bob", "question_signed", 0.5)
     return course
+
+
+@pytest.fixture(scope="module")
+def filled(tmp_path_factory):
+    return pending_final_and_missing(Course.scratch(tmp_path_factory.mktemp("export") / "course"))
 
 
 @pytest.fixture
@@ -129,4 +133,4 @@ def test_nbgrader_export_runs_the_course_plugin(course, tmp_path):
     assert table[0][5:] == [S1] and table[1][5:] == ["6"]
     assert {row[2]: row[5] for row in table[2:]} == {"alice": "", "bob": "5.5", "carol": "0"}
     assert "left EMPTY" in done.stderr + done.stdout
-    assert set(PLUGINS) == {"canvas", "moodle", "csv"}
+    assert set(PLUGINS) == {"canvas", "moodle", "csv", "lti"}

@@ -116,7 +116,7 @@ class CourseLtiCallbackHandler(LTI13CallbackHandler):
 
 class CourseLtiConfigHandler(LTI13ConfigHandler):
     """The tool's registration JSON (Canvas: Developer Keys > LTI Key > Paste JSON): its launch and login URLs,
-    its public keys' URL, the services it uses and the custom field it needs."""
+    its public keys' URL and the services it uses (no custom fields: a user is their ``sub``)."""
 
     async def get(self):
         protocol = self.authenticator.get_uri_scheme(self.request)
@@ -143,7 +143,6 @@ class CourseLtiConfigHandler(LTI13ConfigHandler):
                     "placement": "course_navigation", "message_type": "LtiResourceLinkRequest",
                     "windowTarget": "_blank", "target_link_uri": target, "text": self.authenticator.tool_name}]},
             }],
-            "custom_fields": {"lms_user_id": "$Canvas.user.id"},
         }, indent=1))
 
 

@@ -33,7 +33,7 @@ from .connection import LmsConnection, LmsFailure, failure_of
 from .sent_scores import SentScore, SentScores
 
 
-class Outcome(enum.Enum):
+class ScoreOutcome(enum.Enum):
     SENT = "sent"
     WOULD_SEND = "would be sent (dry run)"
     UNCHANGED = "unchanged: the LMS has it"
@@ -58,7 +58,7 @@ class ScoreLine:
 class ScoreResult:
     stage: str
     student: str
-    outcome: Outcome
+    outcome: ScoreOutcome
     score: float | None = None
     maximum: float | None = None
     why: str = ""
@@ -74,10 +74,10 @@ class ScoreReport:
 
     @property
     def failed(self) -> list[ScoreResult]:
-        return self.having(Outcome.FAILED)
+        return self.having(ScoreOutcome.FAILED)
 
-    def counts(self) -> list[tuple[Outcome, int]]:
-        return [(outcome, len(self.having(outcome))) for outcome in Outcome if self.having(outcome)]
+    def counts(self) -> list[tuple[ScoreOutcome, int]]:
+        return [(outcome, len(self.having(outcome))) for outcome in ScoreOutcome if self.having(outcome)]
 
     def write_csv(self, path) -> Path:
         path = Path(path)
@@ -98,9 +98,9 @@ def plan(grades) -> tuple[list[ScoreLine], list[ScoreResult]]:
         for student in grades.students:
             grade = student.stages[stage]
             if not grade.final:
-                held.append(ScoreResult(stage, student.id, Outcome.NOT_FINAL, why=WORDS[grade.state]))
+                held.append(ScoreResult(stage, student.id, ScoreOutcome.NOT_FINAL, why=WORDS[grade.state]))
             elif not student.lms_user_id:
-                held.append(ScoreResult(stage, student.id, Outcome.NO_LMS_ID, grade.score, maximum,
+                held.append(ScoreResult(stage, student.id, ScoreOutcome.NO_LMS_ID, grade.score, maximum,
                                         why="the roster has no lms_user_id for them: make roster FROM=lms"))
             else:
                 lines.append(ScoreLine(stage, student.id, student.lms_user_id, float(grade.score), maximum,
@@ -149,23 +149,23 @@ def send(lines: list[ScoreLine], connection: LmsConnection | None, sent: SentSco
                 return ScoreResult(stage, line.student, outcome, line.score, line.maximum, why, failure)
 
             if sent.unchanged(stage, line.lms_user_id, line.score, line.maximum, item_id):
-                results.append(result(Outcome.UNCHANGED))
+                results.append(result(ScoreOutcome.UNCHANGED))
             elif dry_run:
-                results.append(result(Outcome.WOULD_SEND))
+                results.append(result(ScoreOutcome.WOULD_SEND))
             elif stopped is not None:
-                results.append(result(Outcome.FAILED, f"not tried: {stopped}", stopped))
+                results.append(result(ScoreOutcome.FAILED, f"not tried: {stopped}", stopped))
             else:
                 try:
                     ags.put_grade(_score(line), _found(item_id))
                 except Exception as error:  # noqa: BLE001
                     failure = failure_of(error)
-                    results.append(result(Outcome.FAILED, str(failure), failure))
+                    results.append(result(ScoreOutcome.FAILED, str(failure), failure))
                     if _is_the_whole_service(failure):
                         stopped = failure
                     continue
                 sent.record(stage, line.lms_user_id, SentScore(line.student, line.score, line.maximum, item_id,
                                                                datetime.now(timezone.utc).isoformat()))
-                results.append(result(Outcome.SENT))
+                results.append(result(ScoreOutcome.SENT))
     return results
 
 

@@ -29,7 +29,7 @@ class LtiExportPlugin(CourseExportPlugin):
     dry_run = Bool(False, help="say what would be sent, send nothing").tag(config=True)
 
     def export(self, gradebook) -> None:
-        from ..lms.score_return import Outcome, return_scores
+        from ..lms.score_return import ScoreOutcome, return_scores
 
         grades = self.grades(gradebook)
         course = self.course()
@@ -42,8 +42,8 @@ class LtiExportPlugin(CourseExportPlugin):
         self.log.info("wrote %s: what happened to each of %d grades", path, len(report.results))
         for outcome, count in report.counts():
             self.log.info("%d %s", count, outcome.value)
-        for shown in report.having(Outcome.WOULD_SEND, Outcome.FAILED):
-            log = self.log.warning if shown.outcome is Outcome.FAILED else self.log.info
+        for shown in report.having(ScoreOutcome.WOULD_SEND, ScoreOutcome.FAILED):
+            log = self.log.warning if shown.outcome is ScoreOutcome.FAILED else self.log.info
             log("%s: %s %s, %g of %g%s", shown.outcome.value, shown.student, shown.stage, shown.score, shown.maximum,
                 f" ({shown.why})" if shown.why else "")
         if report.failed:
