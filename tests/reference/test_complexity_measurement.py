@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from utils.explorer import complexity
-from utils.explorer.complexity import complexity_estimator, measure
+from utils.explorer.complexity import BACKGROUND_INPUTS, complexity_estimator, measure
 from utils.instructor import reference
 from utils.measure import MemoryProbe, best_time, cuda_memory, extra_peak
 
@@ -49,8 +49,11 @@ def test_the_extra_peak_leaves_out_what_was_allocated_before():
 def test_measure_reports_the_probes_extra_peak_not_times_the_inputs():
     allocator = FakeAllocator(weights=1 << 30)
     probe = MemoryProbe(lambda: allocator.now, allocator._reset, lambda: allocator.now + (7 << 20))
-    result = measure("TinyGradCAMNet", 28, 4, 2, device="cpu", memory=probe, repeat=1)
-    assert set(result["memory"].values()) == {7 << 20}
+    result = measure("TinyGradCAMNet", 28, 4, 2, device="cpu", memory=probe, repeat=1, draws=64)
+    memory = dict(result["memory"])
+    background = (BACKGROUND_INPUTS + 64) * 1 * 28 * 28 * 4   # its background and its n baselines, float32 digits
+    assert memory.pop("Expected Gradients") == (7 << 20) + background
+    assert set(memory.values()) == {7 << 20}
     assert "extra peak" in result["memory_how"]
 
 
