@@ -18,6 +18,7 @@ another worker (up to ``distributed.scheduler.allowed-failures`` times).
 from __future__ import annotations
 
 import contextlib
+import os
 
 
 class SchedulerUnreachable(RuntimeError):
@@ -50,9 +51,33 @@ def grading_client(jobs: int = 1, scheduler: str | None = None, connect_timeout:
         return
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}")
-    with LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=":0",
-                      memory_limit=0) as cluster, Client(cluster) as client:
+    with environment_kept(), LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                                          dashboard_address=":0", memory_limit=0) as cluster, Client(cluster) as client:
         yield client
+
+
+@contextlib.contextmanager
+def environment_kept():
+    """This process's environment as it was, once the local cluster is gone.
+
+    Dask's nanny hands its workers ``distributed.nanny.pre-spawn-environ`` (``OMP_NUM_THREADS=1`` and the like) by
+    setting it in the process that starts them, and leaves it set: every later child of that process (a notebook's
+    kernel, a test's subprocess, the next command run from an instructor's notebook) would compute on one thread.
+    """
+    import dask
+
+    names = set()
+    for key in ("distributed.nanny.pre-spawn-environ", "distributed.nanny.environ"):
+        names |= set(dask.config.get(key, default={}) or {})
+    before = {name: os.environ.get(name) for name in names}
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def check_workers(client, sandbox: bool) -> None:
