@@ -29,6 +29,7 @@ from ltiauthenticator.lti13.auth import LTI13Authenticator
 from ltiauthenticator.lti13.error import LoginError, ValidationError
 from ltiauthenticator.lti13.handlers import LTI13CallbackHandler, LTI13ConfigHandler, LTI13LoginInitHandler
 from ltiauthenticator.lti13.validator import LTI13LaunchValidator
+from ltiauthenticator.utils import convert_request_to_dict
 from tornado.web import HTTPError
 
 from ..lms.platform_settings import LTI_CONFIG_FILE, LtiPlatform, lti_settings
@@ -82,7 +83,7 @@ class CourseLtiCallbackHandler(LTI13CallbackHandler):
     def decode_and_validate_launch_request(self):
         authenticator = self.authenticator
         validator = LTI13LaunchValidator(parent=self.app)
-        args = {name: values[0].decode() for name, values in self.request.arguments.items()}
+        args = convert_request_to_dict(self.request.arguments)
         validator.validate_auth_response(args)
         try:
             self.check_state()
